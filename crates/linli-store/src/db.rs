@@ -1,0 +1,230 @@
+//! Connecting, migrating and the one macro that runs a query body on either engine.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::StoreResult;
+
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever engine `$db` is.
+///
+/// The body is compiled twice, once per engine, so any query written in it must be valid
+/// for both; where the engines truly differ, match on [`Store::engine`] instead.
+macro_rules! on_db {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// [`on_db!`] for a statement run with `execute`: yields the number of rows affected, since
+/// the two engines' result types differ.
+macro_rules! exec_db {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        on_db!($store, |$pool| ($body).map(|r| r.rows_affected()))
+    };
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The handle every other layer holds; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) db: Db,
+    description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    /// How long to wait for a connection (or for PostgreSQL to answer) before giving up.
+    pub connect_timeout: Duration,
+    /// Create a missing SQLite file (`serve`, `demo`) or insist that it exists (`check`).
+    pub create_sqlite: bool,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, connect_timeout: Duration::from_secs(5), create_sqlite: true }
+    }
+}
+
+/// Why a database could not be opened, worded for the person who typed the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("不支持的数据库地址 “{0}”：请使用 SQLite 文件路径（如 linli.db）或 postgres:// 地址 / unsupported database URL")]
+    UnknownScheme(String),
+    #[error("数据库文件不存在：{0} / database file not found")]
+    Missing(String),
+    #[error("{path} 不是有效的 SQLite 数据库或已损坏（{cause}）：请从备份恢复，或换一个文件 / not a valid SQLite database")]
+    NotADatabase { path: String, cause: String },
+    #[error("无法打开数据库文件 {path}：{cause} / cannot open database file")]
+    Sqlite { path: String, cause: String },
+    #[error("无法连接 PostgreSQL {url}：{cause}。请确认服务已启动、地址和账号正确 / cannot reach PostgreSQL")]
+    Unreachable { url: String, cause: String },
+    #[error("数据库迁移失败：{0} / migration failed")]
+    Migrate(String),
+    #[error("此数据库由更新版本的 linli 建立（迁移 {0} 不在本程序中）：请升级 linli / database is newer than this binary")]
+    NewerSchema(i64),
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Opens `url`: a `postgres://` URL, or a SQLite path (`linli.db`, `sqlite://linli.db`).
+    pub async fn connect(url: &str, opts: &PoolOptions) -> Result<Store, ConnectError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::connect_postgres(url, opts).await;
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        if path.contains("://") {
+            return Err(ConnectError::UnknownScheme(redact_url(url)));
+        }
+        Self::connect_sqlite(path, opts).await
+    }
+
+    async fn connect_sqlite(path: &str, opts: &PoolOptions) -> Result<Store, ConnectError> {
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() {
+            return Err(ConnectError::UnknownScheme(String::new()));
+        }
+        if !opts.create_sqlite && !std::path::Path::new(path).exists() {
+            return Err(ConnectError::Missing(path.to_owned()));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(opts.create_sqlite)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(opts.connect_timeout)
+            .connect_with(options)
+            .await
+            .map_err(|e| sqlite_error(path, &e))?;
+        // A file that is not a database opens fine and fails on the first read: read now.
+        sqlx::query("SELECT count(*) FROM sqlite_master").execute(&pool).await.map_err(|e| sqlite_error(path, &e))?;
+        Ok(Store { db: Db::Sqlite(pool), description: format!("SQLite {path}") })
+    }
+
+    async fn connect_postgres(url: &str, opts: &PoolOptions) -> Result<Store, ConnectError> {
+        let unreachable = |e: &dyn std::fmt::Display| ConnectError::Unreachable { url: redact_url(url), cause: e.to_string() };
+        let options = PgConnectOptions::from_str(url).map_err(|e| unreachable(&e))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(opts.connect_timeout)
+            .connect_with(options)
+            .await
+            .map_err(|e| unreachable(&e))?;
+        Ok(Store { db: Db::Postgres(pool), description: format!("PostgreSQL {}", redact_url(url)) })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.db {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// "SQLite linli.db" or "PostgreSQL postgres://user:***@host/db", for logs and `check`.
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
+    pub(crate) fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.db {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies every embedded migration not yet applied; refuses a database from a newer linli.
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        let result = on_db!(self, |pool| self.migrator().run(pool).await);
+        result.map_err(|e| match e {
+            sqlx::migrate::MigrateError::VersionMissing(v) => ConnectError::NewerSchema(v),
+            other => ConnectError::Migrate(other.to_string()),
+        })
+    }
+
+    /// Whether the database answers a trivial query (for `/readyz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        exec_db!(self, |pool| sqlx::query("SELECT 1").execute(pool).await)?;
+        Ok(())
+    }
+
+    /// Runs one fixed administrative statement (`CREATE DATABASE`, a test's deliberate
+    /// tampering). Never pass text that came from a user.
+    pub async fn execute_admin(&self, sql: &str) -> StoreResult<u64> {
+        Ok(exec_db!(self, |pool| sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await)?)
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, |pool| pool.close().await);
+    }
+}
+
+fn sqlite_error(path: &str, e: &sqlx::Error) -> ConnectError {
+    let cause = e.to_string();
+    // SQLITE_NOTADB (26) and SQLITE_CORRUPT (11): the file is there but is not a sound database.
+    let code = e.as_database_error().and_then(|d| d.code()).map(|c| c.to_string());
+    if matches!(code.as_deref(), Some("26" | "11")) || cause.contains("not a database") || cause.contains("malformed")
+    {
+        ConnectError::NotADatabase { path: path.to_owned(), cause }
+    } else {
+        ConnectError::Sqlite { path: path.to_owned(), cause }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact_url("postgres://linli:s3cret@db:5432/linli"), "postgres://linli:***@db:5432/linli");
+        assert_eq!(redact_url("postgres://linli@db/linli"), "postgres://linli@db/linli");
+        assert_eq!(redact_url("linli.db"), "linli.db");
+    }
+}

@@ -1,0 +1,35 @@
+//! linli's storage: one schema, one query layer, two engines.
+//!
+//! [`Store`] wraps a typed pool for SQLite or PostgreSQL. Each capability's queries live in a
+//! module of their own and are written once: the [`on_db!`] macro compiles the same body
+//! against either pool, so the two engines cannot drift apart. The same conformance suite
+//! (`tests/conformance.rs`) runs every storage test on both.
+#![forbid(unsafe_code)]
+
+#[macro_use]
+mod db;
+pub mod calendar;
+pub mod check;
+mod error;
+pub mod node;
+pub mod secret;
+pub mod seed;
+pub mod session;
+pub mod user;
+mod ts;
+
+pub use ts::Ts;
+
+pub use db::{ConnectError, Engine, PoolOptions, Store, redact_url};
+pub use error::{StoreError, StoreResult};
+
+/// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision), so a
+/// value read back equals the value written on both engines.
+pub fn now() -> time::OffsetDateTime {
+    truncate(time::OffsetDateTime::now_utc())
+}
+
+pub fn truncate(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let micros = t.microsecond();
+    t.replace_nanosecond(micros * 1_000).unwrap_or(t)
+}

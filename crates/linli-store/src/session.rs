@@ -1,0 +1,132 @@
+//! Signed-in sessions. The browser holds a random token; the database holds its SHA-256,
+//! so a leaked database or backup cannot be replayed as cookies.
+//!
+//! Two clocks end a session: an absolute expiry fixed at sign-in, and an idle timeout
+//! measured from the last request (recorded at most once a minute, to keep reads read-only).
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::secret::{random_token, token_hash};
+use crate::user::{User, UserRow, select_user};
+use crate::{Store, StoreResult, Ts, now};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Session {
+    #[serde(skip)]
+    pub token_hash: Vec<u8>,
+    pub user_id: Uuid,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub reauth_at: Option<OffsetDateTime>,
+}
+
+/// The cookie value of a new session, and its CSRF token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// How often a session's last-seen time is written back at most.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    s_token_hash: Vec<u8>,
+    s_csrf_token: String,
+    s_created_at: OffsetDateTime,
+    s_last_seen_at: OffsetDateTime,
+    s_expires_at: OffsetDateTime,
+    s_reauth_at: Option<OffsetDateTime>,
+}
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        user_id: Uuid,
+        lifetime: Duration,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> StoreResult<NewSession> {
+        let token = random_token();
+        let csrf_token = random_token();
+        let at = now();
+        let expires_at = at + lifetime;
+        let sql = "INSERT INTO user_session (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, \
+                   reauth_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7)";
+        let ua = user_agent.map(|s| s.chars().take(300).collect::<String>());
+        exec_db!(self, |pool| sqlx::query(sql)
+            .bind(token_hash(&token))
+            .bind(user_id)
+            .bind(&csrf_token)
+            .bind(Ts(at))
+            .bind(Ts(expires_at))
+            .bind(ip)
+            .bind(ua)
+            .execute(pool)
+            .await)?;
+        Ok(NewSession { token, csrf_token, expires_at })
+    }
+
+    /// The live session for a cookie token and its user, or `None` when the token is unknown,
+    /// expired, idle for longer than `idle`, or the user is disabled.
+    pub async fn session(&self, token: &str, idle: Duration) -> StoreResult<Option<(Session, User)>> {
+        let at = now();
+        let row: Option<SessionRow> = on_db!(self, |pool| sqlx::query_as(select_user!(
+            ", s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, \
+             s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.reauth_at AS s_reauth_at \
+             FROM user_session s JOIN app_user u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL"
+        ))
+        .bind(token_hash(token))
+        .bind(Ts(at))
+        .bind(Ts(at - idle))
+        .fetch_optional(pool)
+        .await)?;
+        let Some(r) = row else { return Ok(None) };
+        let session = Session {
+            token_hash: r.s_token_hash,
+            user_id: r.user.id,
+            csrf_token: r.s_csrf_token,
+            created_at: r.s_created_at,
+            last_seen_at: r.s_last_seen_at,
+            expires_at: r.s_expires_at,
+            reauth_at: r.s_reauth_at,
+        };
+        if at - session.last_seen_at > TOUCH_EVERY {
+            let sql = "UPDATE user_session SET last_seen_at = $2 WHERE token_hash = $1";
+            exec_db!(self, |pool| sqlx::query(sql).bind(&session.token_hash).bind(Ts(at)).execute(pool).await)?;
+        }
+        Ok(Some((session, User::try_from(r.user)?)))
+    }
+
+    /// Ends one session (sign-out).
+    pub async fn delete_session(&self, token: &str) -> StoreResult<()> {
+        let sql = "DELETE FROM user_session WHERE token_hash = $1";
+        exec_db!(self, |pool| sqlx::query(sql).bind(token_hash(token)).execute(pool).await)?;
+        Ok(())
+    }
+
+    /// Ends every session of a user, except the one given (sign out everywhere else).
+    pub async fn delete_user_sessions(&self, user_id: Uuid, except_token: Option<&str>) -> StoreResult<u64> {
+        let keep = except_token.map(token_hash).unwrap_or_default();
+        let sql = "DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2";
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(user_id).bind(keep).execute(pool).await)?;
+        Ok(done)
+    }
+
+    /// Removes sessions past their absolute expiry or idle for longer than `idle`.
+    pub async fn purge_sessions(&self, idle: Duration) -> StoreResult<u64> {
+        let at = now();
+        let sql = "DELETE FROM user_session WHERE expires_at <= $1 OR last_seen_at <= $2";
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(Ts(at)).bind(Ts(at - idle)).execute(pool).await)?;
+        Ok(done)
+    }
+}

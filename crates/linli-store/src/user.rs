@@ -1,0 +1,186 @@
+//! Accounts: who may sign in, with which role, at which node of the tree.
+
+use linli_domain::{DivisionCode, Role, Username};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::node::{corrupt, stored_code};
+use crate::{Store, StoreError, StoreResult, Ts, now};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub node_code: DivisionCode,
+    pub must_change_password: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub password_changed_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub node_code: DivisionCode,
+    /// An argon2id PHC string (hash with `linli_domain::password::hash`).
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub(crate) id: Uuid,
+    username: String,
+    display_name: String,
+    role: String,
+    node_code: String,
+    must_change_password: bool,
+    failed_logins: i32,
+    locked_until: Option<OffsetDateTime>,
+    disabled_at: Option<OffsetDateTime>,
+    password_changed_at: OffsetDateTime,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> StoreResult<User> {
+        Ok(User {
+            role: Role::parse(&r.role).ok_or_else(|| corrupt("user.role", &r.role))?,
+            node_code: stored_code(&r.node_code)?,
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            must_change_password: r.must_change_password,
+            failed_logins: r.failed_logins,
+            locked_until: r.locked_until,
+            disabled_at: r.disabled_at,
+            password_changed_at: r.password_changed_at,
+        })
+    }
+}
+
+/// `SELECT <user columns> <rest>`; columns are prefixed with `u.` so joins can use it.
+macro_rules! select_user {
+    ($rest:literal) => {
+        concat!(
+            "SELECT u.id, u.username, u.display_name, u.role, u.node_code, u.must_change_password, ",
+            "u.failed_logins, u.locked_until, u.disabled_at, u.password_changed_at ",
+            $rest
+        )
+    };
+}
+pub(crate) use select_user;
+
+impl Store {
+    pub async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
+        self.node(new.node_code).await?;
+        let id = Uuid::now_v7();
+        let at = Ts(now());
+        let sql = "INSERT INTO app_user (id, username, display_name, role, node_code, password_hash, \
+                   must_change_password, password_changed_at, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)";
+        exec_db!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(new.username.as_str())
+            .bind(&new.display_name)
+            .bind(new.role.as_str())
+            .bind(new.node_code.as_str())
+            .bind(&new.password_hash)
+            .bind(new.must_change_password)
+            .bind(at)
+            .execute(pool)
+            .await)
+        .map_err(StoreError::unique("user", "username"))?;
+        self.user(id).await
+    }
+
+    pub async fn user(&self, id: Uuid) -> StoreResult<User> {
+        let row: UserRow = on_db!(self, |pool| sqlx::query_as(select_user!("FROM app_user u WHERE u.id = $1"))
+            .bind(id)
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::not_found("user"))?;
+        row.try_into()
+    }
+
+    /// The account and its password hash, for signing in.
+    pub async fn user_for_login(&self, username: &str) -> StoreResult<Option<(User, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            password_hash: String,
+        }
+        let row: Option<Row> = on_db!(self, |pool| sqlx::query_as(select_user!(
+            ", u.password_hash FROM app_user u WHERE u.username = $1"
+        ))
+        .bind(username.trim().to_ascii_lowercase())
+        .fetch_optional(pool)
+        .await)?;
+        row.map(|r| Ok((User::try_from(r.user)?, r.password_hash))).transpose()
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> StoreResult<User> {
+        self.user_for_login(username).await?.map(|(u, _)| u).ok_or(StoreError::NotFound("user"))
+    }
+
+    /// Replaces the password hash, clears failures and any lock.
+    pub async fn set_password(&self, id: Uuid, password_hash: &str, must_change: bool) -> StoreResult<()> {
+        let sql = "UPDATE app_user SET password_hash = $2, must_change_password = $3, failed_logins = 0, \
+                   locked_until = NULL, password_changed_at = $4, updated_at = $4 WHERE id = $1";
+        let done = exec_db!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .bind(password_hash)
+            .bind(must_change)
+            .bind(Ts(now()))
+            .execute(pool)
+            .await)?;
+        if done == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        Ok(())
+    }
+
+    /// Counts a failed sign-in; locks the account until `lock_until` once `limit` is reached.
+    /// Returns the failures so far.
+    pub async fn record_login_failure(&self, id: Uuid, limit: i32, lock_until: OffsetDateTime) -> StoreResult<i32> {
+        // One statement, so two concurrent failures cannot both read the old count.
+        let sql = "UPDATE app_user SET failed_logins = failed_logins + 1, \
+                   locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END, \
+                   updated_at = $4 WHERE id = $1 RETURNING failed_logins";
+        let n: i32 = on_db!(self, |pool| sqlx::query_scalar(sql)
+            .bind(id)
+            .bind(limit)
+            .bind(Ts(lock_until))
+            .bind(Ts(now()))
+            .fetch_one(pool)
+            .await)
+        .map_err(StoreError::not_found("user"))?;
+        Ok(n)
+    }
+
+    pub async fn record_login_success(&self, id: Uuid) -> StoreResult<()> {
+        let sql = "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1 \
+                   AND (failed_logins <> 0 OR locked_until IS NOT NULL)";
+        exec_db!(self, |pool| sqlx::query(sql).bind(id).execute(pool).await)?;
+        Ok(())
+    }
+
+    /// Users at `root` or below, by username, for administration pages.
+    pub async fn users_under(&self, root: DivisionCode) -> StoreResult<Vec<User>> {
+        let pattern = format!("{}%", root.subtree_prefix());
+        let rows: Vec<UserRow> = on_db!(self, |pool| sqlx::query_as(select_user!(
+            "FROM app_user u WHERE u.node_code LIKE $1 ORDER BY u.node_code, u.username"
+        ))
+        .bind(pattern)
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+}
