@@ -17,9 +17,14 @@ impl Username {
             return Err(Invalid::one("", "required"));
         }
         if !(3..=32).contains(&n) {
-            return Err(Invalid(vec![FieldError::new("", "username_length").with("min", 3).with("max", 32)]));
+            return Err(Invalid(vec![
+                FieldError::new("", "username_length")
+                    .with("min", 3)
+                    .with("max", 32),
+            ]));
         }
-        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-');
+        let ok_char =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-');
         if !v.chars().all(ok_char) || !v.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err(Invalid::one("", "username_chars"));
         }
@@ -48,8 +53,14 @@ mod tests {
 
     #[test]
     fn usernames_are_normalised_and_checked() {
-        assert_eq!(Username::parse(" WangFang ").map(|u| u.to_string()), Ok("wangfang".into()));
-        assert_eq!(Username::parse("chuang.kou-1").map(|u| u.to_string()), Ok("chuang.kou-1".into()));
+        assert_eq!(
+            Username::parse(" WangFang ").map(|u| u.to_string()),
+            Ok("wangfang".into())
+        );
+        assert_eq!(
+            Username::parse("chuang.kou-1").map(|u| u.to_string()),
+            Ok("chuang.kou-1".into())
+        );
         let code = |s: &str| Username::parse(s).unwrap_err().0[0].code;
         assert_eq!(code(""), "required");
         assert_eq!(code("ab"), "username_length");

@@ -16,7 +16,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> Self {
-        Self { field: field.into(), code, params: Vec::new() }
+        Self {
+            field: field.into(),
+            code,
+            params: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -41,7 +45,11 @@ impl Invalid {
             self.0
                 .into_iter()
                 .map(|mut e| {
-                    e.field = if e.field.is_empty() { field.to_owned() } else { format!("{field}.{}", e.field) };
+                    e.field = if e.field.is_empty() {
+                        field.to_owned()
+                    } else {
+                        format!("{field}.{}", e.field)
+                    };
                     e
                 })
                 .collect(),
@@ -74,7 +82,11 @@ impl Checker {
     }
 
     pub fn finish(self) -> Result<(), Invalid> {
-        if self.0.is_empty() { Ok(()) } else { Err(Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Invalid(self.0))
+        }
     }
 }
 
@@ -85,7 +97,9 @@ pub fn text(value: &str, max: usize) -> Result<String, Invalid> {
         return Err(Invalid::one("", "required"));
     }
     if v.chars().count() > max {
-        return Err(Invalid(vec![FieldError::new("", "too_long").with("max", max)]));
+        return Err(Invalid(vec![
+            FieldError::new("", "too_long").with("max", max),
+        ]));
     }
     if v.chars().any(char::is_control) {
         return Err(Invalid::one("", "control_chars"));

@@ -18,7 +18,11 @@ impl TryFrom<DayRow> for DayRule {
     type Error = StoreError;
     fn try_from(r: DayRow) -> StoreResult<DayRule> {
         let kind = DayKind::parse(&r.kind).ok_or_else(|| corrupt("calendar_day.kind", &r.kind))?;
-        Ok(DayRule { date: r.day, kind, name: r.name })
+        Ok(DayRule {
+            date: r.day,
+            kind,
+            name: r.name,
+        })
     }
 }
 
@@ -40,12 +44,20 @@ impl Store {
         )
         .fetch_all(pool)
         .await)?;
-        let rules = rows.into_iter().map(DayRule::try_from).collect::<StoreResult<Vec<_>>>()?;
+        let rules = rows
+            .into_iter()
+            .map(DayRule::try_from)
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(Calendar::new(rules))
     }
 
     /// Replaces one year's rules in a single transaction: all or nothing.
-    pub async fn replace_calendar_year(&self, year: i32, rules: &[DayRule], by: &str) -> StoreResult<usize> {
+    pub async fn replace_calendar_year(
+        &self,
+        year: i32,
+        rules: &[DayRule],
+        by: &str,
+    ) -> StoreResult<usize> {
         let (from, to) = year_range(year)?;
         if let Some(r) = rules.iter().find(|r| r.date < from || r.date > to) {
             let e = linli_domain::FieldError::new("rules", "calendar_outside_year")
@@ -98,10 +110,12 @@ impl Store {
 
     /// Removes the rule of one day, so it follows Monday–Friday again.
     pub async fn delete_calendar_day(&self, date: Date) -> StoreResult<()> {
-        let done = exec_db!(self, |pool| sqlx::query("DELETE FROM calendar_day WHERE day = $1")
-            .bind(date)
-            .execute(pool)
-            .await)?;
+        let done = exec_db!(self, |pool| sqlx::query(
+            "DELETE FROM calendar_day WHERE day = $1"
+        )
+        .bind(date)
+        .execute(pool)
+        .await)?;
         if done == 0 {
             return Err(StoreError::NotFound("calendar day"));
         }
@@ -110,8 +124,11 @@ impl Store {
 
     /// Loads the built-in schedules into a database that has none yet (a fresh install).
     pub async fn seed_calendar_if_empty(&self) -> StoreResult<bool> {
-        let n: i64 =
-            on_db!(self, |pool| sqlx::query_scalar("SELECT count(*) FROM calendar_day").fetch_one(pool).await)?;
+        let n: i64 = on_db!(self, |pool| sqlx::query_scalar(
+            "SELECT count(*) FROM calendar_day"
+        )
+        .fetch_one(pool)
+        .await)?;
         if n > 0 {
             return Ok(false);
         }
@@ -119,7 +136,11 @@ impl Store {
         let mut years: Vec<i32> = rules.iter().map(|r| r.date.year()).collect();
         years.dedup();
         for y in years {
-            let of_year: Vec<DayRule> = rules.iter().filter(|r| r.date.year() == y).cloned().collect();
+            let of_year: Vec<DayRule> = rules
+                .iter()
+                .filter(|r| r.date.year() == y)
+                .cloned()
+                .collect();
             self.replace_calendar_year(y, &of_year, "linli").await?;
         }
         Ok(true)

@@ -15,8 +15,8 @@ pub mod node;
 pub mod secret;
 pub mod seed;
 pub mod session;
-pub mod user;
 mod ts;
+pub mod user;
 
 pub use ts::Ts;
 

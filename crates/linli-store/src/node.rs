@@ -44,7 +44,9 @@ pub(crate) fn stored_code(s: &str) -> StoreResult<DivisionCode> {
 
 /// A stored value that no longer parses: a database edited by hand or by a buggy version.
 pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Db(sqlx::Error::Decode(format!("stored {what} is invalid: {value:?}").into()))
+    StoreError::Db(sqlx::Error::Decode(
+        format!("stored {what} is invalid: {value:?}").into(),
+    ))
 }
 
 /// `SELECT <node columns> <rest>` as one static string.
@@ -61,7 +63,9 @@ impl Store {
         let parent = code.parent();
         if let Some(p) = parent {
             self.node(p).await.map_err(|e| match e {
-                StoreError::NotFound(_) => StoreError::Invalid(Invalid::one("code", "division_parent_missing")),
+                StoreError::NotFound(_) => {
+                    StoreError::Invalid(Invalid::one("code", "division_parent_missing"))
+                }
                 other => other,
             })?;
         }
@@ -77,14 +81,22 @@ impl Store {
             .execute(pool)
             .await)
         .map_err(StoreError::unique("node", "code"))?;
-        Ok(Node { code, parent_code: parent, level: code.level(), name, retired_at: None })
+        Ok(Node {
+            code,
+            parent_code: parent,
+            level: code.level(),
+            name,
+            retired_at: None,
+        })
     }
 
     pub async fn node(&self, code: DivisionCode) -> StoreResult<Node> {
-        let row: NodeRow = on_db!(self, |pool| sqlx::query_as(select!("FROM node WHERE code = $1"))
-            .bind(code.as_str())
-            .fetch_one(pool)
-            .await)
+        let row: NodeRow = on_db!(self, |pool| sqlx::query_as(select!(
+            "FROM node WHERE code = $1"
+        ))
+        .bind(code.as_str())
+        .fetch_one(pool)
+        .await)
         .map_err(StoreError::not_found("node"))?;
         row.try_into()
     }
@@ -92,19 +104,22 @@ impl Store {
     /// `root` and every node below it, in code order (so parents come before children).
     pub async fn nodes_under(&self, root: DivisionCode) -> StoreResult<Vec<Node>> {
         let pattern = format!("{}%", root.subtree_prefix());
-        let rows: Vec<NodeRow> = on_db!(self, |pool| sqlx::query_as(select!("FROM node WHERE code LIKE $1 ORDER BY code"))
-            .bind(pattern)
-            .fetch_all(pool)
-            .await)?;
+        let rows: Vec<NodeRow> = on_db!(self, |pool| sqlx::query_as(select!(
+            "FROM node WHERE code LIKE $1 ORDER BY code"
+        ))
+        .bind(pattern)
+        .fetch_all(pool)
+        .await)?;
         rows.into_iter().map(Node::try_from).collect()
     }
 
     /// Every top-level node (provinces), for administrators.
     pub async fn root_nodes(&self) -> StoreResult<Vec<Node>> {
-        let rows: Vec<NodeRow> =
-            on_db!(self, |pool| sqlx::query_as(select!("FROM node WHERE parent_code IS NULL ORDER BY code"))
-                .fetch_all(pool)
-                .await)?;
+        let rows: Vec<NodeRow> = on_db!(self, |pool| sqlx::query_as(select!(
+            "FROM node WHERE parent_code IS NULL ORDER BY code"
+        ))
+        .fetch_all(pool)
+        .await)?;
         rows.into_iter().map(Node::try_from).collect()
     }
 }

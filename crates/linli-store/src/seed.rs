@@ -57,7 +57,11 @@ pub fn demo_logins() -> Vec<DemoLogin> {
             username,
             name,
             role: *role,
-            node_name: NODES.iter().find(|(c, _)| c == node).map(|(_, n)| *n).unwrap_or(""),
+            node_name: NODES
+                .iter()
+                .find(|(c, _)| c == node)
+                .map(|(_, n)| *n)
+                .unwrap_or(""),
         })
         .collect()
 }
@@ -80,8 +84,11 @@ impl Store {
             }
         }
         for (username, name, role, node) in DEMO_USERS {
-            let hash = password::hash(DEMO_PASSWORD)
-                .map_err(|e| StoreError::Db(sqlx::Error::Protocol(format!("password hashing failed: {e}"))))?;
+            let hash = password::hash(DEMO_PASSWORD).map_err(|e| {
+                StoreError::Db(sqlx::Error::Protocol(format!(
+                    "password hashing failed: {e}"
+                )))
+            })?;
             self.create_user(&NewUser {
                 username: Username::parse(username)?,
                 display_name: name.to_owned(),

@@ -72,24 +72,34 @@ impl Store {
             .bind(ua)
             .execute(pool)
             .await)?;
-        Ok(NewSession { token, csrf_token, expires_at })
+        Ok(NewSession {
+            token,
+            csrf_token,
+            expires_at,
+        })
     }
 
     /// The live session for a cookie token and its user, or `None` when the token is unknown,
     /// expired, idle for longer than `idle`, or the user is disabled.
-    pub async fn session(&self, token: &str, idle: Duration) -> StoreResult<Option<(Session, User)>> {
+    pub async fn session(
+        &self,
+        token: &str,
+        idle: Duration,
+    ) -> StoreResult<Option<(Session, User)>> {
         let at = now();
-        let row: Option<SessionRow> = on_db!(self, |pool| sqlx::query_as(select_user!(
+        let row: Option<SessionRow> = on_db!(self, |pool| {
+            sqlx::query_as(select_user!(
             ", s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, \
              s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.reauth_at AS s_reauth_at \
-             FROM user_session s JOIN app_user u ON u.id = s.user_id \
+             FROM user_session s JOIN app_user u ON u.id = s.user_id JOIN node n ON n.code = u.node_code \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL"
         ))
         .bind(token_hash(token))
         .bind(Ts(at))
         .bind(Ts(at - idle))
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         let Some(r) = row else { return Ok(None) };
         let session = Session {
             token_hash: r.s_token_hash,
@@ -102,7 +112,11 @@ impl Store {
         };
         if at - session.last_seen_at > TOUCH_EVERY {
             let sql = "UPDATE user_session SET last_seen_at = $2 WHERE token_hash = $1";
-            exec_db!(self, |pool| sqlx::query(sql).bind(&session.token_hash).bind(Ts(at)).execute(pool).await)?;
+            exec_db!(self, |pool| sqlx::query(sql)
+                .bind(&session.token_hash)
+                .bind(Ts(at))
+                .execute(pool)
+                .await)?;
         }
         Ok(Some((session, User::try_from(r.user)?)))
     }
@@ -110,15 +124,26 @@ impl Store {
     /// Ends one session (sign-out).
     pub async fn delete_session(&self, token: &str) -> StoreResult<()> {
         let sql = "DELETE FROM user_session WHERE token_hash = $1";
-        exec_db!(self, |pool| sqlx::query(sql).bind(token_hash(token)).execute(pool).await)?;
+        exec_db!(self, |pool| sqlx::query(sql)
+            .bind(token_hash(token))
+            .execute(pool)
+            .await)?;
         Ok(())
     }
 
     /// Ends every session of a user, except the one given (sign out everywhere else).
-    pub async fn delete_user_sessions(&self, user_id: Uuid, except_token: Option<&str>) -> StoreResult<u64> {
+    pub async fn delete_user_sessions(
+        &self,
+        user_id: Uuid,
+        except_token: Option<&str>,
+    ) -> StoreResult<u64> {
         let keep = except_token.map(token_hash).unwrap_or_default();
         let sql = "DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2";
-        let done = exec_db!(self, |pool| sqlx::query(sql).bind(user_id).bind(keep).execute(pool).await)?;
+        let done = exec_db!(self, |pool| sqlx::query(sql)
+            .bind(user_id)
+            .bind(keep)
+            .execute(pool)
+            .await)?;
         Ok(done)
     }
 
@@ -126,7 +151,11 @@ impl Store {
     pub async fn purge_sessions(&self, idle: Duration) -> StoreResult<u64> {
         let at = now();
         let sql = "DELETE FROM user_session WHERE expires_at <= $1 OR last_seen_at <= $2";
-        let done = exec_db!(self, |pool| sqlx::query(sql).bind(Ts(at)).bind(Ts(at - idle)).execute(pool).await)?;
+        let done = exec_db!(self, |pool| sqlx::query(sql)
+            .bind(Ts(at))
+            .bind(Ts(at - idle))
+            .execute(pool)
+            .await)?;
         Ok(done)
     }
 }

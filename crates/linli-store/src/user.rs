@@ -15,6 +15,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub node_code: DivisionCode,
+    /// The name of the user's node (e.g. 榕华社区), for headers and lists.
+    pub node_name: String,
     pub must_change_password: bool,
     pub failed_logins: i32,
     pub locked_until: Option<OffsetDateTime>,
@@ -40,6 +42,7 @@ pub(crate) struct UserRow {
     display_name: String,
     role: String,
     node_code: String,
+    node_name: String,
     must_change_password: bool,
     failed_logins: i32,
     locked_until: Option<OffsetDateTime>,
@@ -53,6 +56,7 @@ impl TryFrom<UserRow> for User {
         Ok(User {
             role: Role::parse(&r.role).ok_or_else(|| corrupt("user.role", &r.role))?,
             node_code: stored_code(&r.node_code)?,
+            node_name: r.node_name,
             id: r.id,
             username: r.username,
             display_name: r.display_name,
@@ -65,12 +69,12 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-/// `SELECT <user columns> <rest>`; columns are prefixed with `u.` so joins can use it.
+/// `SELECT <user columns> <rest>`; `$rest` must join `node n ON n.code = u.node_code`.
 macro_rules! select_user {
     ($rest:literal) => {
         concat!(
-            "SELECT u.id, u.username, u.display_name, u.role, u.node_code, u.must_change_password, ",
-            "u.failed_logins, u.locked_until, u.disabled_at, u.password_changed_at ",
+            "SELECT u.id, u.username, u.display_name, u.role, u.node_code, n.name AS node_name, ",
+            "u.must_change_password, u.failed_logins, u.locked_until, u.disabled_at, u.password_changed_at ",
             $rest
         )
     };
@@ -101,10 +105,12 @@ impl Store {
     }
 
     pub async fn user(&self, id: Uuid) -> StoreResult<User> {
-        let row: UserRow = on_db!(self, |pool| sqlx::query_as(select_user!("FROM app_user u WHERE u.id = $1"))
-            .bind(id)
-            .fetch_one(pool)
-            .await)
+        let row: UserRow = on_db!(self, |pool| sqlx::query_as(select_user!(
+            "FROM app_user u JOIN node n ON n.code = u.node_code WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(pool)
+        .await)
         .map_err(StoreError::not_found("user"))?;
         row.try_into()
     }
@@ -117,21 +123,32 @@ impl Store {
             user: UserRow,
             password_hash: String,
         }
-        let row: Option<Row> = on_db!(self, |pool| sqlx::query_as(select_user!(
-            ", u.password_hash FROM app_user u WHERE u.username = $1"
+        let row: Option<Row> = on_db!(self, |pool| {
+            sqlx::query_as(select_user!(
+            ", u.password_hash FROM app_user u JOIN node n ON n.code = u.node_code WHERE u.username = $1"
         ))
         .bind(username.trim().to_ascii_lowercase())
         .fetch_optional(pool)
-        .await)?;
-        row.map(|r| Ok((User::try_from(r.user)?, r.password_hash))).transpose()
+        .await
+        })?;
+        row.map(|r| Ok((User::try_from(r.user)?, r.password_hash)))
+            .transpose()
     }
 
     pub async fn user_by_username(&self, username: &str) -> StoreResult<User> {
-        self.user_for_login(username).await?.map(|(u, _)| u).ok_or(StoreError::NotFound("user"))
+        self.user_for_login(username)
+            .await?
+            .map(|(u, _)| u)
+            .ok_or(StoreError::NotFound("user"))
     }
 
     /// Replaces the password hash, clears failures and any lock.
-    pub async fn set_password(&self, id: Uuid, password_hash: &str, must_change: bool) -> StoreResult<()> {
+    pub async fn set_password(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        must_change: bool,
+    ) -> StoreResult<()> {
         let sql = "UPDATE app_user SET password_hash = $2, must_change_password = $3, failed_logins = 0, \
                    locked_until = NULL, password_changed_at = $4, updated_at = $4 WHERE id = $1";
         let done = exec_db!(self, |pool| sqlx::query(sql)
@@ -149,7 +166,12 @@ impl Store {
 
     /// Counts a failed sign-in; locks the account until `lock_until` once `limit` is reached.
     /// Returns the failures so far.
-    pub async fn record_login_failure(&self, id: Uuid, limit: i32, lock_until: OffsetDateTime) -> StoreResult<i32> {
+    pub async fn record_login_failure(
+        &self,
+        id: Uuid,
+        limit: i32,
+        lock_until: OffsetDateTime,
+    ) -> StoreResult<i32> {
         // One statement, so two concurrent failures cannot both read the old count.
         let sql = "UPDATE app_user SET failed_logins = failed_logins + 1, \
                    locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END, \
@@ -176,7 +198,8 @@ impl Store {
     pub async fn users_under(&self, root: DivisionCode) -> StoreResult<Vec<User>> {
         let pattern = format!("{}%", root.subtree_prefix());
         let rows: Vec<UserRow> = on_db!(self, |pool| sqlx::query_as(select_user!(
-            "FROM app_user u WHERE u.node_code LIKE $1 ORDER BY u.node_code, u.username"
+            "FROM app_user u JOIN node n ON n.code = u.node_code \
+             WHERE u.node_code LIKE $1 ORDER BY u.node_code, u.username"
         ))
         .bind(pattern)
         .fetch_all(pool)

@@ -13,7 +13,8 @@ pub struct TestDb {
 
 /// The server the PostgreSQL tests use; the test command exports it when it starts its own.
 pub fn pg_admin_url() -> String {
-    std::env::var("LINLI_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    std::env::var("LINLI_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 impl TestDb {
@@ -32,8 +33,15 @@ impl TestDb {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 let url = dir.path().join("linli-test.db").display().to_string();
-                let store = Store::connect(&url, &PoolOptions::default()).await.expect("open SQLite test database");
-                TestDb { store, url, _dir: Some(dir), drop_pg: None }
+                let store = Store::connect(&url, &PoolOptions::default())
+                    .await
+                    .expect("open SQLite test database");
+                TestDb {
+                    store,
+                    url,
+                    _dir: Some(dir),
+                    drop_pg: None,
+                }
             }
             Engine::Postgres => {
                 let admin = pg_admin_url();
@@ -43,13 +51,27 @@ impl TestDb {
                     .unwrap_or_else(|e| {
                         panic!("PostgreSQL tests need a server at {admin} (set LINLI_TEST_PG_URL, or run scripts/test, which starts one): {e}")
                     });
-                admin_store.execute_admin(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                admin_store
+                    .execute_admin(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
                 admin_store.close().await;
                 let url = with_database(&admin, &name);
-                let store = Store::connect(&url, &PoolOptions { max_connections: 5, ..Default::default() })
-                    .await
-                    .expect("connect to the new test database");
-                TestDb { store, url, _dir: None, drop_pg: Some((admin, name)) }
+                let store = Store::connect(
+                    &url,
+                    &PoolOptions {
+                        max_connections: 5,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("connect to the new test database");
+                TestDb {
+                    store,
+                    url,
+                    _dir: None,
+                    drop_pg: Some((admin, name)),
+                }
             }
         }
     }
@@ -66,7 +88,9 @@ impl TestDb {
 
 /// Replaces the database name of a PostgreSQL URL, keeping any query string.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
     match query {
         Some(q) => format!("{root}/{name}?{q}"),
@@ -76,14 +100,31 @@ fn with_database(url: &str, name: &str) -> String {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.drop_pg.take() else { return };
+        let Some((admin, name)) = self.drop_pg.take() else {
+            return;
+        };
         // Drop cannot await, and the test's runtime is busy dropping us: a thread with its own
         // runtime drops the database; FORCE ends the test pool's connections server-side.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
-                if let Ok(admin) = Store::connect(&admin, &PoolOptions { max_connections: 1, ..Default::default() }).await {
-                    let _ = admin.execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                if let Ok(admin) = Store::connect(
+                    &admin,
+                    &PoolOptions {
+                        max_connections: 1,
+                        ..Default::default()
+                    },
+                )
+                .await
+                {
+                    let _ = admin
+                        .execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                     admin.close().await;
                 }
             });
@@ -96,7 +137,13 @@ impl Drop for TestDb {
 mod tests {
     #[test]
     fn database_name_is_replaced_and_query_kept() {
-        assert_eq!(super::with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

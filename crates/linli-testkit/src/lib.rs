@@ -41,3 +41,29 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+#[cfg(feature = "app")]
+pub use app::spawn_app_with;
+
+/// Declares each listed `async fn(Engine)` test once per engine: `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! engine_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Engine::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Engine::Postgres).await;
+                }
+            )*
+        }
+    };
+}

@@ -1,1 +1,22 @@
-//! placeholder
+//! linli's web layer: server-rendered pages (Chinese first, usable without JavaScript), the
+//! JSON API under `/api/v1` with its OpenAPI document, and the operational endpoints.
+//!
+//! [`app`] builds the router; [`serve`] runs it on a listener until shutdown. The CLI and the
+//! tests call the same two functions.
+#![forbid(unsafe_code)]
+
+mod api;
+mod app;
+mod assets;
+mod auth;
+mod context;
+mod csrf;
+mod error;
+mod i18n;
+mod metrics;
+mod pages;
+mod state;
+
+pub use app::{app, serve};
+pub use i18n::Lang;
+pub use state::{AppState, WebConfig};

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Weekday};
 
-pub use rules::{DayRule, RuleError, format_rules, parse_rules};
+pub use rules::{DayRule, RuleError, format_rules, parse_date, parse_rules};
 
 /// What a rule makes of its day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -85,7 +85,11 @@ impl Calendar {
 
     pub fn rules_in_year(&self, year: i32) -> impl Iterator<Item = DayRule> + '_ {
         let (from, to) = year_bounds(year);
-        self.rules.range(from..=to).map(|(d, (k, n))| DayRule { date: *d, kind: *k, name: n.clone() })
+        self.rules.range(from..=to).map(|(d, (k, n))| DayRule {
+            date: *d,
+            kind: *k,
+            name: n.clone(),
+        })
     }
 
     pub fn is_working_day(&self, date: Date) -> bool {
@@ -125,7 +129,9 @@ impl Calendar {
             return -self.working_days_between(to, from);
         }
         let mut n = weekdays_upto(to) - weekdays_upto(from);
-        let Some(after) = from.next_day() else { return 0 };
+        let Some(after) = from.next_day() else {
+            return 0;
+        };
         if after > to {
             return 0;
         }
@@ -167,7 +173,9 @@ fn weekdays_upto(date: Date) -> i64 {
 
 fn year_bounds(year: i32) -> (Date, Date) {
     let from = Date::from_ordinal_date(year, 1).unwrap_or(Date::MIN);
-    let to = Date::from_ordinal_date(year + 1, 1).map(|d| d - Duration::days(1)).unwrap_or(Date::MAX);
+    let to = Date::from_ordinal_date(year + 1, 1)
+        .map(|d| d - Duration::days(1))
+        .unwrap_or(Date::MAX);
     (from, to)
 }
 

@@ -48,21 +48,36 @@ pub fn parse_rules(text: &str) -> Result<Vec<DayRule>, Vec<RuleError>> {
         }
         match parse_line(line) {
             Ok(mut r) => rules.append(&mut r),
-            Err(code) => errors.push(RuleError { line: i + 1, code, text: raw.trim().to_owned() }),
+            Err(code) => errors.push(RuleError {
+                line: i + 1,
+                code,
+                text: raw.trim().to_owned(),
+            }),
         }
     }
     let mut dates: Vec<Date> = rules.iter().map(|r| r.date).collect();
     dates.sort();
     if let Some(w) = dates.windows(2).find(|w| w[0] == w[1]) {
-        errors.push(RuleError { line: 0, code: "calendar_duplicate_day", text: w[0].to_string() });
+        errors.push(RuleError {
+            line: 0,
+            code: "calendar_duplicate_day",
+            text: w[0].to_string(),
+        });
     }
-    if errors.is_empty() { Ok(rules) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
 }
 
 fn parse_line(line: &str) -> Result<Vec<DayRule>, &'static str> {
     let mut parts = line.split_whitespace();
     let dates = parts.next().ok_or("calendar_line_format")?;
-    let kind = parts.next().and_then(DayKind::parse).ok_or("calendar_kind")?;
+    let kind = parts
+        .next()
+        .and_then(DayKind::parse)
+        .ok_or("calendar_kind")?;
     let name = parts.collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err("calendar_name_missing");
@@ -71,7 +86,10 @@ fn parse_line(line: &str) -> Result<Vec<DayRule>, &'static str> {
         return Err("calendar_name_too_long");
     }
     let (from, to) = match dates.split_once("..") {
-        Some((a, b)) => (parse_date(a).ok_or("calendar_date")?, parse_date(b).ok_or("calendar_date")?),
+        Some((a, b)) => (
+            parse_date(a).ok_or("calendar_date")?,
+            parse_date(b).ok_or("calendar_date")?,
+        ),
         None => {
             let d = parse_date(dates).ok_or("calendar_date")?;
             (d, d)
@@ -86,7 +104,11 @@ fn parse_line(line: &str) -> Result<Vec<DayRule>, &'static str> {
     let mut out = Vec::new();
     let mut d = from;
     while d <= to {
-        out.push(DayRule { date: d, kind, name: name.clone() });
+        out.push(DayRule {
+            date: d,
+            kind,
+            name: name.clone(),
+        });
         d += Duration::days(1);
     }
     Ok(out)
@@ -107,7 +129,9 @@ pub fn format_rules(rules: impl IntoIterator<Item = DayRule>) -> String {
     };
     for r in rules {
         match &mut run {
-            Some((_, b, k, n)) if b.next_day() == Some(r.date) && *k == r.kind && *n == r.name => *b = r.date,
+            Some((_, b, k, n)) if b.next_day() == Some(r.date) && *k == r.kind && *n == r.name => {
+                *b = r.date
+            }
             _ => {
                 flush(&mut out, &run);
                 run = Some((r.date, r.date, r.kind, r.name));

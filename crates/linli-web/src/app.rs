@@ -1,0 +1,161 @@
+//! The router and the middleware stack, outermost first:
+//!
+//! request id → trace span → panic catcher → timeout → body limit → security headers →
+//! metrics → (per surface) request context → same-origin check → error rendering → handler.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+use crate::{api, assets, context, csrf, metrics, pages};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application as an axum router.
+pub fn app(state: AppState) -> Router {
+    let pages = pages::router()
+        .layer(middleware::from_fn(pages::render_errors))
+        .layer(middleware::from_fn(csrf::same_origin_only))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::for_pages,
+        ));
+    let api = api::router()
+        .layer(middleware::from_fn(api::render_errors))
+        .layer(middleware::from_fn(csrf::same_origin_only))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::for_api,
+        ));
+
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(pages)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/assets/{*path}", get(assets::serve))
+        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` completes, then lets requests in
+/// flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let purge = tokio::spawn(purge_sessions(state.clone()));
+    let router = app(state);
+    let result = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    purge.abort();
+    result
+}
+
+/// Removes ended sessions every ten minutes, so the table holds only live ones.
+async fn purge_sessions(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match state.store.purge_sessions(state.config.session_idle).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "purged ended sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not purge ended sessions; will retry"),
+        }
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// Metrics are for the operator: served to loopback only unless configured otherwise.
+async fn metrics_text(State(state): State<AppState>, req: Request) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>();
+    let local = peer.is_some_and(|p| p.0.ip().is_loopback());
+    if !local && !state.config.metrics_public {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let mut r = state.metrics.render().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    r
+}
+
+/// No inline script or style anywhere, so the policy can forbid both.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+                   form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.entry(HeaderName::from_static(k))
+            .or_insert(HeaderValue::from_static(v));
+    };
+    set(h, "content-security-policy", CSP);
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "same-origin");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), payment=(), geolocation=(self)",
+    );
+    // Pages and API answers may hold personal data: never keep them in shared caches or
+    // in the back-button cache of a shared office PC.
+    set(h, "cache-control", "no-store");
+    if state.config.https {
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    r
+}

@@ -1,0 +1,249 @@
+//! The request context: who is asking, in which language, from where — resolved once per
+//! request by middleware and read by handlers through the [`Ctx`] extractor.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use linli_store::session::Session;
+use linli_store::user::User;
+
+use crate::error::{AppError, ErrorContext};
+use crate::i18n::{self, Lang};
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "linli_session";
+pub const CSRF_COOKIE: &str = "linli_csrf";
+pub const LANG_COOKIE: &str = "linli_lang";
+pub const SENIOR_COOKIE: &str = "linli_senior";
+pub const FLASH_COOKIE: &str = "linli_flash";
+
+/// A signed-in user and the session they came with.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+    /// The cookie token of the session (needed to sign out "everywhere else").
+    pub token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    /// 适老化: large text, high contrast.
+    pub senior: bool,
+    pub user: Option<Arc<SignedIn>>,
+    /// The token forms must echo: the session's, or the anonymous cookie's before sign-in.
+    pub csrf: String,
+    pub request_id: String,
+    /// Path and query of this request, for "back" links and sign-in redirects.
+    pub path: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// A one-time message key left by the previous request (e.g. "saved").
+    pub flash: Option<&'static str>,
+}
+
+impl Ctx {
+    pub fn error_context(&self) -> ErrorContext {
+        ErrorContext {
+            lang: self.lang,
+            request_id: self.request_id.clone(),
+            path: self.path.clone(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("request context missing"))
+    }
+}
+
+fn client_ip(
+    parts_headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_proxy: bool,
+) -> Option<String> {
+    if trust_proxy {
+        let forwarded = parts_headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer.map(|p| p.ip().to_string())
+}
+
+/// Which kind of routes a context is for: pages ignore `Accept-Language` (Chinese first),
+/// the API honours it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Pages,
+    Api,
+}
+
+pub async fn for_pages(state: State<AppState>, req: Request, next: Next) -> Response {
+    resolve(state, Surface::Pages, req, next).await
+}
+
+pub async fn for_api(state: State<AppState>, req: Request, next: Next) -> Response {
+    resolve(state, Surface::Api, req, next).await
+}
+
+/// Builds the [`Ctx`], runs the handler, then sets any cookies the context decided on.
+async fn resolve(
+    State(state): State<AppState>,
+    surface: Surface,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let headers = req.headers();
+    let jar = CookieJar::from_headers(headers);
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let ip = client_ip(headers, peer, state.config.trust_proxy);
+    let user_agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+
+    let cookie_lang = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
+    let header_lang = || {
+        headers
+            .get("accept-language")
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+    };
+    let lang = match surface {
+        Surface::Pages => cookie_lang.unwrap_or_default(),
+        Surface::Api => header_lang().or(cookie_lang).unwrap_or_default(),
+    };
+
+    let mut user = None;
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        match state.store.session(&token, state.config.session_idle).await {
+            Ok(Some((session, u))) => {
+                user = Some(Arc::new(SignedIn {
+                    user: u,
+                    session,
+                    token,
+                }))
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(request_id, error = %e, "could not look up the session; treating the request as signed out")
+            }
+        }
+    }
+
+    let anon_csrf = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() >= 32);
+    let new_anon_csrf = if anon_csrf.is_none() {
+        Some(linli_store::secret::random_token())
+    } else {
+        None
+    };
+    let csrf = match &user {
+        Some(s) => s.session.csrf_token.clone(),
+        None => anon_csrf
+            .clone()
+            .or_else(|| new_anon_csrf.clone())
+            .unwrap_or_default(),
+    };
+    let flash = jar.get(FLASH_COOKIE).and_then(|c| flash_key(c.value()));
+
+    let ctx = Ctx {
+        lang,
+        senior: jar.get(SENIOR_COOKIE).is_some_and(|c| c.value() == "1"),
+        user,
+        csrf,
+        request_id,
+        path,
+        ip,
+        user_agent,
+        flash,
+    };
+    req.extensions_mut().insert(ctx.clone());
+    let response = next.run(req).await;
+
+    let mut jar = CookieJar::new();
+    if let Some(token) = new_anon_csrf {
+        jar = jar.add(cookie(CSRF_COOKIE, token, state.config.https));
+    }
+    if ctx.flash.is_some() {
+        jar = jar.add(removal(FLASH_COOKIE));
+    }
+    (jar, response).into_response()
+}
+
+/// Only keys the catalogue knows can be flashed, so a forged cookie shows nothing.
+fn flash_key(value: &str) -> Option<&'static str> {
+    const KEYS: [&str; 6] = [
+        "flash.saved",
+        "flash.deleted",
+        "flash.signed_out",
+        "flash.password_changed",
+        "flash.loaded",
+        "flash.signed_in",
+    ];
+    KEYS.into_iter().find(|k| *k == value && i18n::has(k))
+}
+
+/// A session-length, HttpOnly, same-site cookie.
+pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
+}
+
+pub fn removal(name: &'static str) -> Cookie<'static> {
+    let mut c = Cookie::build((name, "")).path("/").build();
+    c.make_removal();
+    c
+}
+
+/// Sets a one-time message for the next page.
+pub fn flash(jar: CookieJar, key: &'static str) -> CookieJar {
+    jar.add(
+        Cookie::build((FLASH_COOKIE, key))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .build(),
+    )
+}

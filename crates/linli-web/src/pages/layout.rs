@@ -1,0 +1,149 @@
+//! What every page's frame needs: language, senior mode, the signed-in user, the CSRF token,
+//! the navigation by the standard's areas, and asset URLs.
+
+use crate::assets;
+use crate::context::Ctx;
+use crate::i18n::{self, Lang};
+
+pub struct UserHeader {
+    pub name: String,
+    pub role_name: &'static str,
+    pub node_name: String,
+    pub is_staff: bool,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct NavSection {
+    pub label: &'static str,
+    pub items: Vec<NavItem>,
+}
+
+pub struct PageCtx {
+    pub lang: Lang,
+    pub senior: bool,
+    pub csrf: String,
+    /// This page's path and query, percent-encoded for `?back=` links.
+    pub back: String,
+    pub title: String,
+    pub user: Option<UserHeader>,
+    pub flash: Option<&'static str>,
+    pub request_id: String,
+    pub nav: Vec<NavSection>,
+    pub css: String,
+    pub js: String,
+}
+
+/// The areas of the standard, in chapter order: (slug, chapter label key).
+pub const AREAS: [&str; 8] = [
+    "organisation",
+    "planning",
+    "resources",
+    "catalogue",
+    "delivery",
+    "oversight",
+    "improvement",
+    "assessment",
+];
+
+impl PageCtx {
+    pub fn new(ctx: &Ctx, title_key: &str) -> Self {
+        let lang = ctx.lang;
+        let path = ctx.path.split('?').next().unwrap_or("/");
+        let user = ctx.user.as_ref().map(|s| UserHeader {
+            name: s.user.display_name.clone(),
+            role_name: i18n::t(lang, &format!("role.{}", s.user.role.as_str())),
+            node_name: s.user.node_name.clone(),
+            is_staff: s.user.role.is_staff(),
+        });
+        let nav = nav(lang, path, user.as_ref());
+        PageCtx {
+            lang,
+            senior: ctx.senior,
+            csrf: ctx.csrf.clone(),
+            back: serde_urlencoded::to_string([("back", ctx.path.as_str())]).unwrap_or_default(),
+            title: i18n::t(lang, title_key).to_owned(),
+            user,
+            flash: ctx.flash,
+            request_id: ctx.request_id.clone(),
+            nav,
+            css: assets::url("app.css"),
+            js: assets::url("app.js"),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn tf(&self, key: &str, name: &str, value: &str) -> String {
+        i18n::tf(self.lang, key, &[(name, value.to_owned())])
+    }
+
+    pub fn lang_tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    /// The other language, for the switch link.
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh",
+        }
+    }
+}
+
+fn item(lang: Lang, path: &str, href: &'static str, key: &str) -> NavItem {
+    let current = if href == "/" {
+        path == "/"
+    } else {
+        path == href || path.starts_with(&format!("{href}/"))
+    };
+    NavItem {
+        href,
+        label: i18n::t(lang, key),
+        current,
+    }
+}
+
+fn nav(lang: Lang, path: &str, user: Option<&UserHeader>) -> Vec<NavSection> {
+    let mut sections = vec![NavSection {
+        label: i18n::t(lang, "nav.workbench"),
+        items: {
+            let mut v = vec![item(lang, path, "/", "nav.home")];
+            if user.is_some() {
+                v.push(item(lang, path, "/account", "nav.account"));
+            }
+            v
+        },
+    }];
+    const AREA_LINKS: [&str; 8] = [
+        "/area/organisation",
+        "/area/planning",
+        "/area/resources",
+        "/area/catalogue",
+        "/area/delivery",
+        "/area/oversight",
+        "/area/improvement",
+        "/area/assessment",
+    ];
+    sections.push(NavSection {
+        label: i18n::t(lang, "nav.standard"),
+        items: AREAS
+            .iter()
+            .zip(AREA_LINKS)
+            .map(|(slug, href)| item(lang, path, href, &format!("area.{slug}.nav")))
+            .collect(),
+    });
+    if user.is_some_and(|u| u.is_staff) {
+        sections.push(NavSection {
+            label: i18n::t(lang, "nav.system"),
+            items: vec![item(lang, path, "/admin/calendar", "nav.calendar")],
+        });
+    }
+    sections
+}

@@ -1,0 +1,120 @@
+//! The command line, with help in Chinese and English.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "linli",
+    version,
+    about = "邻里 城市社区服务平台 / linli, urban community services",
+    long_about = "邻里：依据福建省地方标准《城市社区服务规范》的社区服务平台。\n\
+                  linli: community service centres run by the Fujian standard.\n\n\
+                  配置优先级 / configuration precedence: 命令行参数 flags > 环境变量 LINLI_* > 配置文件 TOML file."
+)]
+pub struct Cli {
+    /// 配置文件（TOML）；默认读取当前目录的 linli.toml（若存在）/ configuration file (TOML)
+    #[arg(long, global = true, env = "LINLI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the database is and where to listen.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbArgs {
+    /// 数据库：SQLite 文件路径或 postgres:// 地址 / database: a SQLite file or a postgres:// URL
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 监听地址 / address to listen on, e.g. 127.0.0.1:8080
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 启动服务 / run the server
+    Serve(ServeArgs),
+    /// 演示：建立并填充演示数据库后启动（默认 linli-demo.db，127.0.0.1:8080）/ run with demo data
+    Demo(ServeArgs),
+    /// 执行数据库迁移 / apply database migrations
+    Migrate(DbArgs),
+    /// 检查数据库完整性和迁移状态 / check database integrity and migration state
+    Check(DbArgs),
+    /// 用户管理 / manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+    /// 工作日历（节假日与调休）/ the working-day calendar
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// 显示版本 / show the version
+    Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// 新建账户 / add an account
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 用户名 / username (3–32 characters: a-z 0-9 _ . -)
+        #[arg(long)]
+        username: String,
+        /// 姓名 / display name, e.g. 王芳
+        #[arg(long)]
+        name: String,
+        /// 角色 / role: admin, supervisor, community_head, window_worker, grid_worker, social_worker, assessor, resident, volunteer
+        #[arg(long)]
+        role: String,
+        /// 所属节点的 12 位区划代码 / the 12-digit division code of the user's node
+        #[arg(long)]
+        node: String,
+        /// 从标准输入读取密码（否则生成初始密码并打印）/ read the password from stdin (otherwise one is generated and printed)
+        #[arg(long)]
+        password_stdin: bool,
+        /// 不要求首次登录改密（默认要求）/ do not force a password change at first sign-in
+        #[arg(long)]
+        no_password_change: bool,
+    },
+    /// 重设密码（同时退出该用户的所有会话）/ reset a password (ends all of the user's sessions)
+    Passwd {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 用户名 / username
+        username: String,
+        /// 从标准输入读取新密码（否则生成并打印）/ read the new password from stdin (otherwise one is generated)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 列出账户 / list accounts
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// 显示某年的节假日安排 / show a year's rules
+    Show {
+        #[command(flatten)]
+        db: DbArgs,
+        year: i32,
+    },
+    /// 从文本文件导入并替换某年安排 / replace a year's rules from a text file
+    Load {
+        #[command(flatten)]
+        db: DbArgs,
+        year: i32,
+        /// 每行：日期或范围 类型 名称，如 “2027-02-06..2027-02-13 holiday 春节” / one rule per line
+        file: PathBuf,
+    },
+}

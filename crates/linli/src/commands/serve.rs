@@ -1,0 +1,71 @@
+//! `serve` and `demo`: open and migrate the database, then answer requests until told to stop.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use linli_store::seed::{DEMO_PASSWORD, MAIN_COMMUNITY, demo_logins};
+use linli_web::AppState;
+use tokio::net::TcpListener;
+
+use super::open_migrated;
+use crate::config::Config;
+
+pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
+    let store = open_migrated(&config).await?;
+    if store.seed_calendar_if_empty().await? {
+        tracing::info!("loaded the built-in holiday schedules (2025, 2026) into a new database");
+    }
+    if demo && store.seed_demo().await? {
+        tracing::info!(db = %store.describe(), "seeded the demo data");
+    }
+    let state = AppState::new(store.clone(), config.web(demo)).await?;
+    let listener = TcpListener::bind(&config.listen).await.with_context(|| {
+        format!("无法监听 {}：地址已被占用或无权使用，请用 --listen 换一个地址 / cannot listen on that address", config.listen)
+    })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, db = %store.describe(), "linli is listening");
+    if demo {
+        println!("邻里演示已启动 / linli demo is running: http://{addr}");
+        println!("数据库 / database: {}", store.describe());
+        println!("主演示社区 / main demo community: 榕华社区 {MAIN_COMMUNITY}");
+        println!("演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):");
+        for d in demo_logins() {
+            println!(
+                "  {:<12} {}  {:?} @ {}",
+                d.username, d.name, d.role, d.node_name
+            );
+        }
+        println!("按 Ctrl+C 停止 / press Ctrl+C to stop");
+    }
+    linli_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("server stopped with an error")?;
+    store.close().await;
+    tracing::info!("linli stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl+C or SIGTERM (what service managers send): stop accepting, finish what is in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

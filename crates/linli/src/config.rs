@@ -1,0 +1,220 @@
+//! Configuration: command-line flags, then `LINLI_*` environment variables, then a TOML file,
+//! then the defaults below. See `docs/OPERATIONS.md` for every setting.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// A SQLite file path or a `postgres://` URL.
+    pub db: String,
+    /// Address and port to listen on.
+    pub listen: String,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: String,
+    /// A `tracing` filter such as `info` or `linli_web=debug,info`.
+    pub log_level: String,
+    /// Users reach linli over HTTPS (cookies get `Secure`, HSTS is sent).
+    pub https: bool,
+    /// linli runs behind a reverse proxy that sets `X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// Serve `/metrics` to any address, not only loopback.
+    pub metrics_public: bool,
+    pub session_idle_minutes: u32,
+    pub session_hours: u32,
+    pub lockout_threshold: u32,
+    pub lockout_minutes: u32,
+    /// Database connections in the pool.
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            db: "linli.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            log_format: "text".into(),
+            log_level: "info".into(),
+            https: false,
+            trust_proxy: false,
+            metrics_public: false,
+            session_idle_minutes: 30,
+            session_hours: 12,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            max_connections: 8,
+        }
+    }
+}
+
+const FIELDS: [&str; 12] = [
+    "db",
+    "listen",
+    "log_format",
+    "log_level",
+    "https",
+    "trust_proxy",
+    "metrics_public",
+    "session_idle_minutes",
+    "session_hours",
+    "lockout_threshold",
+    "lockout_minutes",
+    "max_connections",
+];
+
+/// What the command line said, for the fields it can set.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; without it, `./linli.toml` is read if present.
+    /// `defaults` lets `demo` start from its own defaults (demo database file).
+    pub fn load(file: Option<&Path>, defaults: Config, overrides: Overrides) -> Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(defaults));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    anyhow::bail!(
+                        "配置文件不存在：{} / configuration file not found",
+                        path.display()
+                    );
+                }
+                fig = fig.merge(Toml::file_exact(path));
+            }
+            None => {
+                let default = PathBuf::from("linli.toml");
+                if default.exists() {
+                    fig = fig.merge(Toml::file_exact(default));
+                }
+            }
+        }
+        fig = fig
+            .merge(Env::prefixed("LINLI_").only(&FIELDS))
+            .merge(Serialized::defaults(overrides));
+        let config: Config = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("配置有误 / invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| {
+                format!(
+                    "监听地址无效：{}（应如 127.0.0.1:8080）/ invalid listen address",
+                    self.listen
+                )
+            })?;
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            anyhow::bail!(
+                "log_format 只能是 text 或 json / log_format must be text or json: {}",
+                self.log_format
+            );
+        }
+        if self.session_idle_minutes == 0
+            || self.session_hours == 0
+            || self.lockout_threshold == 0
+            || self.max_connections == 0
+        {
+            anyhow::bail!(
+                "session_idle_minutes、session_hours、lockout_threshold、max_connections 必须大于 0 / must be positive"
+            );
+        }
+        Ok(())
+    }
+
+    pub fn web(&self, demo: bool) -> linli_web::WebConfig {
+        use time::Duration;
+        linli_web::WebConfig {
+            session_idle: Duration::minutes(i64::from(self.session_idle_minutes)),
+            session_lifetime: Duration::hours(i64::from(self.session_hours)),
+            https: self.https,
+            demo,
+            trust_proxy: self.trust_proxy,
+            metrics_public: self.metrics_public,
+            lockout_threshold: i32::try_from(self.lockout_threshold).unwrap_or(i32::MAX),
+            lockout_duration: Duration::minutes(i64::from(self.lockout_minutes)),
+        }
+    }
+
+    pub fn pool(&self, create_sqlite: bool) -> linli_store::PoolOptions {
+        linli_store::PoolOptions {
+            max_connections: self.max_connections,
+            create_sqlite,
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_environment_beat_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "linli.toml",
+                "db = \"from-file.db\"\nlisten = \"127.0.0.1:9000\"\nsession_hours = 4",
+            )?;
+            jail.set_env("LINLI_LISTEN", "127.0.0.1:9100");
+            jail.set_env("LINLI_TEST_PG_URL", "postgres://ignored");
+            let c = Config::load(
+                None,
+                Config::default(),
+                Overrides {
+                    db: Some("flag.db".into()),
+                    listen: None,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            assert_eq!(
+                (c.db.as_str(), c.listen.as_str(), c.session_hours),
+                ("flag.db", "127.0.0.1:9100", 4)
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_with_a_reason() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "lisen = \"127.0.0.1:1\"")?;
+            let e = Config::load(
+                Some(Path::new("typo.toml")),
+                Config::default(),
+                Overrides::default(),
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("lisen"), "{e}");
+            jail.create_file("bad.toml", "listen = \"nowhere\"")?;
+            let e = Config::load(
+                Some(Path::new("bad.toml")),
+                Config::default(),
+                Overrides::default(),
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("监听地址无效"), "{e}");
+            let e = Config::load(
+                Some(Path::new("missing.toml")),
+                Config::default(),
+                Overrides::default(),
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains("配置文件不存在"), "{e}");
+            Ok(())
+        });
+    }
+}
