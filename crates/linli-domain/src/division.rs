@@ -92,13 +92,12 @@ impl DivisionCode {
         }
         // A zero segment followed by a non-zero one (e.g. 350000001000) names no node.
         let segments = code.segments();
-        if let Some(first_zero) = segments.iter().position(|s| s.bytes().all(|b| b == b'0')) {
-            if segments[first_zero..]
+        if let Some(first_zero) = segments.iter().position(|s| s.bytes().all(|b| b == b'0'))
+            && segments[first_zero..]
                 .iter()
                 .any(|s| s.bytes().any(|b| b != b'0'))
-            {
-                return Err(Invalid::one("", "division_code_gap"));
-            }
+        {
+            return Err(Invalid::one("", "division_code_gap"));
         }
         Ok(code)
     }

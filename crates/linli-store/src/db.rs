@@ -208,13 +208,18 @@ impl Store {
         }
     }
 
-    /// Applies every embedded migration not yet applied; refuses a database from a newer linli.
+    /// Applies every embedded migration not yet applied, then loads the built-in holiday
+    /// schedules into an empty calendar (a fresh install). Refuses a database from a newer linli.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         let result = on_db!(self, |pool| self.migrator().run(pool).await);
         result.map_err(|e| match e {
             sqlx::migrate::MigrateError::VersionMissing(v) => ConnectError::NewerSchema(v),
             other => ConnectError::Migrate(other.to_string()),
-        })
+        })?;
+        self.seed_calendar_if_empty()
+            .await
+            .map_err(|e| ConnectError::Migrate(format!("loading the holiday schedules: {e}")))?;
+        Ok(())
     }
 
     /// Whether the database answers a trivial query (for `/readyz`).

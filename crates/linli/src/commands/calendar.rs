@@ -13,7 +13,6 @@ pub async fn run(file: Option<&Path>, cmd: CalendarCommand) -> Result<ExitCode> 
     match cmd {
         CalendarCommand::Show { db, year } => {
             let store = open_migrated(&load_db(file, &db)?).await?;
-            store.seed_calendar_if_empty().await?;
             let cal = store.calendar().await?;
             if !cal.has_year(year) {
                 eprintln!("{year} 年的节假日安排尚未导入 / no schedule loaded for {year}");

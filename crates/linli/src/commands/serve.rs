@@ -12,9 +12,6 @@ use crate::config::Config;
 
 pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
     let store = open_migrated(&config).await?;
-    if store.seed_calendar_if_empty().await? {
-        tracing::info!("loaded the built-in holiday schedules (2025, 2026) into a new database");
-    }
     if demo && store.seed_demo().await? {
         tracing::info!(db = %store.describe(), "seeded the demo data");
     }
