@@ -23,13 +23,7 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [
-        Level::Province,
-        Level::City,
-        Level::District,
-        Level::Street,
-        Level::Community,
-    ];
+    pub const ALL: [Level; 5] = [Level::Province, Level::City, Level::District, Level::Street, Level::Community];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -69,8 +63,8 @@ impl Level {
 
 /// Province prefixes of GB/T 2260 (mainland, Taiwan, Hong Kong, Macao).
 const PROVINCES: [u8; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82,
 ];
 
 /// A validated 12-digit division code.
@@ -93,9 +87,7 @@ impl DivisionCode {
         // A zero segment followed by a non-zero one (e.g. 350000001000) names no node.
         let segments = code.segments();
         if let Some(first_zero) = segments.iter().position(|s| s.bytes().all(|b| b == b'0'))
-            && segments[first_zero..]
-                .iter()
-                .any(|s| s.bytes().any(|b| b != b'0'))
+            && segments[first_zero..].iter().any(|s| s.bytes().any(|b| b != b'0'))
         {
             return Err(Invalid::one("", "division_code_gap"));
         }
@@ -114,10 +106,7 @@ impl DivisionCode {
 
     pub fn level(&self) -> Level {
         let s = self.as_str();
-        Level::ALL
-            .into_iter()
-            .find(|l| s[l.significant()..].bytes().all(|b| b == b'0'))
-            .unwrap_or(Level::Community)
+        Level::ALL.into_iter().find(|l| s[l.significant()..].bytes().all(|b| b == b'0')).unwrap_or(Level::Community)
     }
 
     /// The node directly above, or `None` for a province.
@@ -202,16 +191,7 @@ mod tests {
             seen.push(x.to_string());
             c = x.parent();
         }
-        assert_eq!(
-            seen,
-            [
-                "350103001001",
-                "350103001000",
-                "350103000000",
-                "350100000000",
-                "350000000000"
-            ]
-        );
+        assert_eq!(seen, ["350103001001", "350103001000", "350103000000", "350100000000", "350000000000"]);
     }
 
     #[test]

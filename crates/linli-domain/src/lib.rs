@@ -6,13 +6,18 @@
 
 pub mod account;
 pub mod calendar;
+pub mod community;
 pub mod division;
+pub mod ids;
 pub mod password;
+pub mod rights;
 pub mod role;
 pub mod validation;
 
 pub use account::Username;
 pub use calendar::Calendar;
 pub use division::{DivisionCode, Level};
+pub use ids::{IdNumber, Phone};
+pub use rights::{Action, Principal, Resource, Rights};
 pub use role::Role;
 pub use validation::{FieldError, Invalid};

@@ -81,8 +81,6 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
-        assert!(
-            Role::Admin.is_staff() && !Role::Resident.is_staff() && !Role::Volunteer.is_staff()
-        );
+        assert!(Role::Admin.is_staff() && !Role::Resident.is_staff() && !Role::Volunteer.is_staff());
     }
 }

@@ -16,11 +16,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            params: Vec::new(),
-        }
+        Self { field: field.into(), code, params: Vec::new() }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
@@ -45,11 +41,7 @@ impl Invalid {
             self.0
                 .into_iter()
                 .map(|mut e| {
-                    e.field = if e.field.is_empty() {
-                        field.to_owned()
-                    } else {
-                        format!("{field}.{}", e.field)
-                    };
+                    e.field = if e.field.is_empty() { field.to_owned() } else { format!("{field}.{}", e.field) };
                     e
                 })
                 .collect(),
@@ -82,11 +74,7 @@ impl Checker {
     }
 
     pub fn finish(self) -> Result<(), Invalid> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(Invalid(self.0)) }
     }
 }
 
@@ -97,14 +85,29 @@ pub fn text(value: &str, max: usize) -> Result<String, Invalid> {
         return Err(Invalid::one("", "required"));
     }
     if v.chars().count() > max {
-        return Err(Invalid(vec![
-            FieldError::new("", "too_long").with("max", max),
-        ]));
+        return Err(Invalid(vec![FieldError::new("", "too_long").with("max", max)]));
     }
     if v.chars().any(char::is_control) {
         return Err(Invalid::one("", "control_chars"));
     }
     Ok(v.to_owned())
+}
+
+/// An optional single-line text: trimmed, possibly empty, at most `max` characters.
+pub fn optional_text(value: &str, max: usize) -> Result<String, Invalid> {
+    if value.trim().is_empty() { Ok(String::new()) } else { text(value, max) }
+}
+
+/// Free text over several lines (line breaks and tabs allowed), possibly empty.
+pub fn multiline(value: &str, max: usize) -> Result<String, Invalid> {
+    let v = value.trim().replace("\r\n", "\n");
+    if v.chars().count() > max {
+        return Err(Invalid(vec![FieldError::new("", "too_long").with("max", max)]));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Invalid::one("", "control_chars"));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]

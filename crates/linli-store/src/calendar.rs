@@ -1,10 +1,14 @@
 //! The stored working-day calendar: exceptions to Monday–Friday, editable per year.
 
-use linli_domain::calendar::{DayKind, DayRule};
-use linli_domain::{Calendar, Invalid};
-use time::{Date, Month};
+use linli_domain::calendar::{DayKind, DayRule, year_bounds};
+use linli_domain::{Action, Calendar, Invalid, Resource};
+use serde_json::json;
+use time::Date;
 
+use crate::acting::Acting;
+use crate::audit::{AuditTx, Entry, GLOBAL_CHAIN};
 use crate::node::corrupt;
+use crate::tx::WritePool;
 use crate::{Store, StoreError, StoreResult, Ts, now};
 
 #[derive(sqlx::FromRow)]
@@ -18,57 +22,47 @@ impl TryFrom<DayRow> for DayRule {
     type Error = StoreError;
     fn try_from(r: DayRow) -> StoreResult<DayRule> {
         let kind = DayKind::parse(&r.kind).ok_or_else(|| corrupt("calendar_day.kind", &r.kind))?;
-        Ok(DayRule {
-            date: r.day,
-            kind,
-            name: r.name,
-        })
+        Ok(DayRule { date: r.day, kind, name: r.name })
     }
-}
-
-fn year_range(year: i32) -> StoreResult<(Date, Date)> {
-    let bad = || StoreError::Invalid(Invalid::one("year", "calendar_year"));
-    if !(2000..=2100).contains(&year) {
-        return Err(bad());
-    }
-    let from = Date::from_calendar_date(year, Month::January, 1).map_err(|_| bad())?;
-    let to = Date::from_calendar_date(year, Month::December, 31).map_err(|_| bad())?;
-    Ok((from, to))
 }
 
 impl Store {
     /// Every stored rule, as the calendar that deadlines are computed with.
     pub async fn calendar(&self) -> StoreResult<Calendar> {
-        let rows: Vec<DayRow> = on_db!(self, |pool| sqlx::query_as(
-            "SELECT day, kind, name FROM calendar_day ORDER BY day"
-        )
-        .fetch_all(pool)
-        .await)?;
-        let rules = rows
-            .into_iter()
-            .map(DayRule::try_from)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let rows: Vec<DayRow> =
+            on_db!(self, |pool| sqlx::query_as("SELECT day, kind, name FROM calendar_day ORDER BY day")
+                .fetch_all(pool)
+                .await)?;
+        let rules = rows.into_iter().map(DayRule::try_from).collect::<StoreResult<Vec<_>>>()?;
         Ok(Calendar::new(rules))
     }
 
-    /// Replaces one year's rules in a single transaction: all or nothing.
-    pub async fn replace_calendar_year(
+    /// Replaces one year's rules in a single transaction (all or nothing), with its audit
+    /// entry when an actor did it (the built-in seed has none).
+    async fn write_calendar_year(
         &self,
         year: i32,
         rules: &[DayRule],
-        by: &str,
+        actor: Option<&crate::Actor>,
     ) -> StoreResult<usize> {
-        let (from, to) = year_range(year)?;
+        let (from, to) = year_bounds(year)?;
         if let Some(r) = rules.iter().find(|r| r.date < from || r.date > to) {
-            let e = linli_domain::FieldError::new("rules", "calendar_outside_year")
-                .with("date", r.date)
-                .with("year", year);
+            let e =
+                linli_domain::FieldError::new("rules", "calendar_outside_year").with("date", r.date).with("year", year);
             return Err(StoreError::Invalid(Invalid(vec![e])));
         }
         let at = Ts(now());
+        let by = actor.map_or("linli", |a| a.name.as_str());
+        let entry = Entry::new(
+            GLOBAL_CHAIN,
+            "calendar.replace_year",
+            "calendar",
+            year.to_string(),
+            json!({ "days": rules.len() }),
+        );
         let insert = "INSERT INTO calendar_day (day, kind, name, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)";
-        let result: Result<(), sqlx::Error> = on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let result: Result<(), sqlx::Error> = on_db!(self, |pool| async {
+            let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM calendar_day WHERE day >= $1 AND day <= $2")
                 .bind(from)
                 .bind(to)
@@ -84,51 +78,20 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            if let Some(actor) = actor {
+                tx.append_audit(actor, &entry).await?;
+            }
             tx.commit().await
-        });
+        }
+        .await);
         result.map_err(StoreError::unique("calendar day", "rules"))?;
         Ok(rules.len())
     }
 
-    /// Adds or changes the rule of one day.
-    pub async fn set_calendar_day(&self, rule: &DayRule, by: &str) -> StoreResult<()> {
-        year_range(rule.date.year())?;
-        let name = linli_domain::validation::text(&rule.name, 40).map_err(|e| e.at("name"))?;
-        let sql = "INSERT INTO calendar_day (day, kind, name, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
-                   ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
-                   updated_at = excluded.updated_at, updated_by = excluded.updated_by";
-        exec_db!(self, |pool| sqlx::query(sql)
-            .bind(rule.date)
-            .bind(rule.kind.as_str())
-            .bind(name)
-            .bind(Ts(now()))
-            .bind(by)
-            .execute(pool)
-            .await)?;
-        Ok(())
-    }
-
-    /// Removes the rule of one day, so it follows Monday–Friday again.
-    pub async fn delete_calendar_day(&self, date: Date) -> StoreResult<()> {
-        let done = exec_db!(self, |pool| sqlx::query(
-            "DELETE FROM calendar_day WHERE day = $1"
-        )
-        .bind(date)
-        .execute(pool)
-        .await)?;
-        if done == 0 {
-            return Err(StoreError::NotFound("calendar day"));
-        }
-        Ok(())
-    }
-
     /// Loads the built-in schedules into a database that has none yet (a fresh install).
     pub async fn seed_calendar_if_empty(&self) -> StoreResult<bool> {
-        let n: i64 = on_db!(self, |pool| sqlx::query_scalar(
-            "SELECT count(*) FROM calendar_day"
-        )
-        .fetch_one(pool)
-        .await)?;
+        let n: i64 =
+            on_db!(self, |pool| sqlx::query_scalar("SELECT count(*) FROM calendar_day").fetch_one(pool).await)?;
         if n > 0 {
             return Ok(false);
         }
@@ -136,13 +99,73 @@ impl Store {
         let mut years: Vec<i32> = rules.iter().map(|r| r.date.year()).collect();
         years.dedup();
         for y in years {
-            let of_year: Vec<DayRule> = rules
-                .iter()
-                .filter(|r| r.date.year() == y)
-                .cloned()
-                .collect();
-            self.replace_calendar_year(y, &of_year, "linli").await?;
+            let of_year: Vec<DayRule> = rules.iter().filter(|r| r.date.year() == y).cloned().collect();
+            self.write_calendar_year(y, &of_year, None).await?;
         }
         Ok(true)
+    }
+}
+
+impl Acting<'_> {
+    /// Replaces one year's rules: all or nothing.
+    pub async fn replace_calendar_year(&self, year: i32, rules: &[DayRule]) -> StoreResult<usize> {
+        self.check_right(Resource::Calendar, Action::Update)?;
+        self.store.write_calendar_year(year, rules, Some(self.actor)).await
+    }
+
+    /// Adds or changes the rule of one day.
+    pub async fn set_calendar_day(&self, rule: &DayRule) -> StoreResult<()> {
+        self.check_right(Resource::Calendar, Action::Update)?;
+        year_bounds(rule.date.year()).map_err(|e| e.at("date"))?;
+        let name = linli_domain::validation::text(&rule.name, 40).map_err(|e| e.at("name"))?;
+        let sql = "INSERT INTO calendar_day (day, kind, name, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
+                   ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, \
+                   updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+        let entry = Entry::new(
+            GLOBAL_CHAIN,
+            "calendar.set_day",
+            "calendar",
+            rule.date.to_string(),
+            json!({ "kind": rule.kind.as_str(), "name": name }),
+        );
+        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(sql)
+                .bind(rule.date)
+                .bind(rule.kind.as_str())
+                .bind(&name)
+                .bind(Ts(now()))
+                .bind(&self.actor.name)
+                .execute(&mut *tx)
+                .await?;
+            tx.append_audit(self.actor, &entry).await?;
+            tx.commit().await
+        }
+        .await);
+        Ok(done?)
+    }
+
+    /// Removes the rule of one day, so it follows Monday–Friday again.
+    pub async fn delete_calendar_day(&self, date: Date) -> StoreResult<()> {
+        self.check_right(Resource::Calendar, Action::Update)?;
+        let entry = Entry::new(GLOBAL_CHAIN, "calendar.delete_day", "calendar", date.to_string(), json!({}));
+        let done: Result<u64, sqlx::Error> = on_db!(self.store, |pool| async {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query("DELETE FROM calendar_day WHERE day = $1")
+                .bind(date)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                tx.append_audit(self.actor, &entry).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        }
+        .await);
+        if done? == 0 {
+            return Err(StoreError::NotFound("calendar day"));
+        }
+        Ok(())
     }
 }

@@ -41,16 +41,14 @@ impl Store {
     pub async fn check(&self) -> StoreResult<CheckReport> {
         let mut problems = Vec::new();
         if let crate::db::Db::Sqlite(pool) = &self.db {
-            let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-                .fetch_all(pool)
-                .await?;
+            let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(pool).await?;
             problems.extend(rows.into_iter().filter(|r| r != "ok"));
-            let fk: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
-                .fetch_all(pool)
-                .await?;
-            problems.extend(fk.into_iter().map(|(table, rowid, parent, _)| {
-                format!("{table} row {rowid}: missing {parent} (foreign key)")
-            }));
+            let fk: Vec<(String, i64, String, i64)> =
+                sqlx::query_as("PRAGMA foreign_key_check").fetch_all(pool).await?;
+            problems.extend(
+                fk.into_iter()
+                    .map(|(table, rowid, parent, _)| format!("{table} row {rowid}: missing {parent} (foreign key)")),
+            );
         }
         let exists = self.has_table("_sqlx_migrations").await?;
         let applied: Vec<Applied> = if exists {
@@ -63,19 +61,11 @@ impl Store {
             Vec::new()
         };
         let embedded = self.migrator();
-        let known = |v: i64| {
-            embedded
-                .iter()
-                .find(|m| m.version == v && !m.migration_type.is_down_migration())
-        };
+        let known = |v: i64| embedded.iter().find(|m| m.version == v && !m.migration_type.is_down_migration());
         let mut report = CheckReport {
             database: self.describe().to_owned(),
             integrity_problems: problems,
-            applied: applied
-                .iter()
-                .filter(|a| a.success)
-                .map(|a| a.version)
-                .collect(),
+            applied: applied.iter().filter(|a| a.success).map(|a| a.version).collect(),
             pending: embedded
                 .iter()
                 .filter(|m| !m.migration_type.is_down_migration())
@@ -84,11 +74,7 @@ impl Store {
                 .collect(),
             modified: Vec::new(),
             unknown: Vec::new(),
-            failed: applied
-                .iter()
-                .filter(|a| !a.success)
-                .map(|a| a.version)
-                .collect(),
+            failed: applied.iter().filter(|a| !a.success).map(|a| a.version).collect(),
         };
         for a in &applied {
             match known(a.version) {
@@ -126,12 +112,12 @@ impl Store {
         let rows: Vec<(String, String)> = match self.engine() {
             Engine::Sqlite => on_db!(self, |pool| {
                 sqlx::query_as(
-                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                    "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
-                 ORDER BY m.name, p.cid"
-            )
-            .fetch_all(pool)
-            .await
+                 ORDER BY m.name, p.cid",
+                )
+                .fetch_all(pool)
+                .await
             })?,
             Engine::Postgres => on_db!(self, |pool| sqlx::query_as(
                 "SELECT table_name::text, column_name::text FROM information_schema.columns \

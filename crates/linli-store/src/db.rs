@@ -4,9 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::error::StoreResult;
 
@@ -57,6 +55,8 @@ impl Engine {
 pub struct Store {
     pub(crate) db: Db,
     description: String,
+    /// The keys for personal data; operations that need them fail clearly without.
+    keys: Option<std::sync::Arc<crate::privacy::Keys>>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,11 +70,7 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 8,
-            connect_timeout: Duration::from_secs(5),
-            create_sqlite: true,
-        }
+        Self { max_connections: 8, connect_timeout: Duration::from_secs(5), create_sqlite: true }
     }
 }
 
@@ -93,9 +89,7 @@ pub enum ConnectError {
     NotADatabase { path: String, cause: String },
     #[error("无法打开数据库文件 {path}：{cause} / cannot open database file")]
     Sqlite { path: String, cause: String },
-    #[error(
-        "无法连接 PostgreSQL {url}：{cause}。请确认服务已启动、地址和账号正确 / cannot reach PostgreSQL"
-    )]
+    #[error("无法连接 PostgreSQL {url}：{cause}。请确认服务已启动、地址和账号正确 / cannot reach PostgreSQL")]
     Unreachable { url: String, cause: String },
     #[error("数据库迁移失败：{0} / migration failed")]
     Migrate(String),
@@ -128,10 +122,7 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Self::connect_postgres(url, opts).await;
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         if path.contains("://") {
             return Err(ConnectError::UnknownScheme(redact_url(url)));
         }
@@ -161,21 +152,13 @@ impl Store {
             .await
             .map_err(|e| sqlite_error(path, &e))?;
         // A file that is not a database opens fine and fails on the first read: read now.
-        sqlx::query("SELECT count(*) FROM sqlite_master")
-            .execute(&pool)
-            .await
-            .map_err(|e| sqlite_error(path, &e))?;
-        Ok(Store {
-            db: Db::Sqlite(pool),
-            description: format!("SQLite {path}"),
-        })
+        sqlx::query("SELECT count(*) FROM sqlite_master").execute(&pool).await.map_err(|e| sqlite_error(path, &e))?;
+        Ok(Store { db: Db::Sqlite(pool), description: format!("SQLite {path}"), keys: None })
     }
 
     async fn connect_postgres(url: &str, opts: &PoolOptions) -> Result<Store, ConnectError> {
-        let unreachable = |e: &dyn std::fmt::Display| ConnectError::Unreachable {
-            url: redact_url(url),
-            cause: e.to_string(),
-        };
+        let unreachable =
+            |e: &dyn std::fmt::Display| ConnectError::Unreachable { url: redact_url(url), cause: e.to_string() };
         let options = PgConnectOptions::from_str(url).map_err(|e| unreachable(&e))?;
         let pool = PgPoolOptions::new()
             .max_connections(opts.max_connections)
@@ -183,10 +166,17 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| unreachable(&e))?;
-        Ok(Store {
-            db: Db::Postgres(pool),
-            description: format!("PostgreSQL {}", redact_url(url)),
-        })
+        Ok(Store { db: Db::Postgres(pool), description: format!("PostgreSQL {}", redact_url(url)), keys: None })
+    }
+
+    /// This store with the keys that encrypt personal data.
+    pub fn with_keys(mut self, keys: crate::privacy::Keys) -> Store {
+        self.keys = Some(std::sync::Arc::new(keys));
+        self
+    }
+
+    pub(crate) fn keys(&self) -> StoreResult<&crate::privacy::Keys> {
+        self.keys.as_deref().ok_or(crate::StoreError::Key(crate::privacy::KeyError::Missing))
     }
 
     pub fn engine(&self) -> Engine {
@@ -231,11 +221,7 @@ impl Store {
     /// Runs one fixed administrative statement (`CREATE DATABASE`, a test's deliberate
     /// tampering). Never pass text that came from a user.
     pub async fn execute_admin(&self, sql: &str) -> StoreResult<u64> {
-        Ok(exec_db!(self, |pool| sqlx::query(sqlx::AssertSqlSafe(
-            sql
-        ))
-        .execute(pool)
-        .await)?)
+        Ok(exec_db!(self, |pool| sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await)?)
     }
 
     pub async fn close(&self) {
@@ -246,23 +232,11 @@ impl Store {
 fn sqlite_error(path: &str, e: &sqlx::Error) -> ConnectError {
     let cause = e.to_string();
     // SQLITE_NOTADB (26) and SQLITE_CORRUPT (11): the file is there but is not a sound database.
-    let code = e
-        .as_database_error()
-        .and_then(|d| d.code())
-        .map(|c| c.to_string());
-    if matches!(code.as_deref(), Some("26" | "11"))
-        || cause.contains("not a database")
-        || cause.contains("malformed")
-    {
-        ConnectError::NotADatabase {
-            path: path.to_owned(),
-            cause,
-        }
+    let code = e.as_database_error().and_then(|d| d.code()).map(|c| c.to_string());
+    if matches!(code.as_deref(), Some("26" | "11")) || cause.contains("not a database") || cause.contains("malformed") {
+        ConnectError::NotADatabase { path: path.to_owned(), cause }
     } else {
-        ConnectError::Sqlite {
-            path: path.to_owned(),
-            cause,
-        }
+        ConnectError::Sqlite { path: path.to_owned(), cause }
     }
 }
 
@@ -272,14 +246,8 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact_url("postgres://linli:s3cret@db:5432/linli"),
-            "postgres://linli:***@db:5432/linli"
-        );
-        assert_eq!(
-            redact_url("postgres://linli@db/linli"),
-            "postgres://linli@db/linli"
-        );
+        assert_eq!(redact_url("postgres://linli:s3cret@db:5432/linli"), "postgres://linli:***@db:5432/linli");
+        assert_eq!(redact_url("postgres://linli@db/linli"), "postgres://linli@db/linli");
         assert_eq!(redact_url("linli.db"), "linli.db");
     }
 }

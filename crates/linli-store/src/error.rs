@@ -11,10 +11,13 @@ pub enum StoreError {
     NotFound(&'static str),
     /// A unique key or a stale version: `field` names what clashed, for a field message.
     #[error("{what} already exists ({field})")]
-    Conflict {
-        what: &'static str,
-        field: &'static str,
-    },
+    Conflict { what: &'static str, field: &'static str },
+    /// The actor's role or token lacks the right for this action.
+    #[error("forbidden")]
+    Forbidden,
+    /// Encrypting or decrypting personal data failed (no key, another key, damaged value).
+    #[error(transparent)]
+    Key(#[from] crate::privacy::KeyError),
     /// The input broke a domain rule that only the stored data can reveal.
     #[error(transparent)]
     Invalid(#[from] Invalid),
@@ -34,10 +37,7 @@ impl From<sqlx::Error> for StoreError {
 
 impl StoreError {
     /// Maps a unique-key violation to a conflict on `field`, leaving other errors as they are.
-    pub(crate) fn unique(
-        what: &'static str,
-        field: &'static str,
-    ) -> impl FnOnce(sqlx::Error) -> StoreError {
+    pub(crate) fn unique(what: &'static str, field: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |e| match e.as_database_error() {
             Some(d) if d.is_unique_violation() => StoreError::Conflict { what, field },
             _ => StoreError::from(e),

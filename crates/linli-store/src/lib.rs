@@ -8,18 +8,26 @@
 
 #[macro_use]
 mod db;
+pub mod acting;
+pub mod audit;
 pub mod calendar;
 pub mod check;
 mod error;
 pub mod node;
+pub mod organisation;
+pub mod privacy;
+pub mod profile;
 pub mod secret;
 pub mod seed;
 pub mod session;
+pub mod token;
 mod ts;
+mod tx;
 pub mod user;
 
 pub use ts::Ts;
 
+pub use acting::{Acting, Actor};
 pub use db::{ConnectError, Engine, PoolOptions, Store, redact_url};
 pub use error::{StoreError, StoreResult};
 
@@ -27,6 +35,11 @@ pub use error::{StoreError, StoreResult};
 /// value read back equals the value written on both engines.
 pub fn now() -> time::OffsetDateTime {
     truncate(time::OffsetDateTime::now_utc())
+}
+
+/// Today's date in China (UTC+8; Asia/Shanghai has no daylight saving).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date()
 }
 
 pub fn truncate(t: time::OffsetDateTime) -> time::OffsetDateTime {

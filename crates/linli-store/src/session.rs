@@ -72,33 +72,26 @@ impl Store {
             .bind(ua)
             .execute(pool)
             .await)?;
-        Ok(NewSession {
-            token,
-            csrf_token,
-            expires_at,
-        })
+        Ok(NewSession { token, csrf_token, expires_at })
     }
 
     /// The live session for a cookie token and its user, or `None` when the token is unknown,
     /// expired, idle for longer than `idle`, or the user is disabled.
-    pub async fn session(
-        &self,
-        token: &str,
-        idle: Duration,
-    ) -> StoreResult<Option<(Session, User)>> {
+    pub async fn session(&self, token: &str, idle: Duration) -> StoreResult<Option<(Session, User)>> {
         let at = now();
         let row: Option<SessionRow> = on_db!(self, |pool| {
             sqlx::query_as(select_user!(
-            ", s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, \
+                ", s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, \
              s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, s.reauth_at AS s_reauth_at \
              FROM user_session s JOIN app_user u ON u.id = s.user_id JOIN node n ON n.code = u.node_code \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL"
-        ))
-        .bind(token_hash(token))
-        .bind(Ts(at))
-        .bind(Ts(at - idle))
-        .fetch_optional(pool)
-        .await
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL \
+             AND (u.access_until IS NULL OR u.access_until > $2)"
+            ))
+            .bind(token_hash(token))
+            .bind(Ts(at))
+            .bind(Ts(at - idle))
+            .fetch_optional(pool)
+            .await
         })?;
         let Some(r) = row else { return Ok(None) };
         let session = Session {
@@ -112,11 +105,7 @@ impl Store {
         };
         if at - session.last_seen_at > TOUCH_EVERY {
             let sql = "UPDATE user_session SET last_seen_at = $2 WHERE token_hash = $1";
-            exec_db!(self, |pool| sqlx::query(sql)
-                .bind(&session.token_hash)
-                .bind(Ts(at))
-                .execute(pool)
-                .await)?;
+            exec_db!(self, |pool| sqlx::query(sql).bind(&session.token_hash).bind(Ts(at)).execute(pool).await)?;
         }
         Ok(Some((session, User::try_from(r.user)?)))
     }
@@ -124,26 +113,25 @@ impl Store {
     /// Ends one session (sign-out).
     pub async fn delete_session(&self, token: &str) -> StoreResult<()> {
         let sql = "DELETE FROM user_session WHERE token_hash = $1";
-        exec_db!(self, |pool| sqlx::query(sql)
+        exec_db!(self, |pool| sqlx::query(sql).bind(token_hash(token)).execute(pool).await)?;
+        Ok(())
+    }
+
+    /// Marks a session as freshly re-authenticated (the password was just entered again).
+    pub async fn touch_reauth(&self, token: &str) -> StoreResult<()> {
+        exec_db!(self, |pool| sqlx::query("UPDATE user_session SET reauth_at = $2 WHERE token_hash = $1")
             .bind(token_hash(token))
+            .bind(Ts(now()))
             .execute(pool)
             .await)?;
         Ok(())
     }
 
     /// Ends every session of a user, except the one given (sign out everywhere else).
-    pub async fn delete_user_sessions(
-        &self,
-        user_id: Uuid,
-        except_token: Option<&str>,
-    ) -> StoreResult<u64> {
+    pub async fn delete_user_sessions(&self, user_id: Uuid, except_token: Option<&str>) -> StoreResult<u64> {
         let keep = except_token.map(token_hash).unwrap_or_default();
         let sql = "DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2";
-        let done = exec_db!(self, |pool| sqlx::query(sql)
-            .bind(user_id)
-            .bind(keep)
-            .execute(pool)
-            .await)?;
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(user_id).bind(keep).execute(pool).await)?;
         Ok(done)
     }
 
@@ -151,11 +139,7 @@ impl Store {
     pub async fn purge_sessions(&self, idle: Duration) -> StoreResult<u64> {
         let at = now();
         let sql = "DELETE FROM user_session WHERE expires_at <= $1 OR last_seen_at <= $2";
-        let done = exec_db!(self, |pool| sqlx::query(sql)
-            .bind(Ts(at))
-            .bind(Ts(at - idle))
-            .execute(pool)
-            .await)?;
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(Ts(at)).bind(Ts(at - idle)).execute(pool).await)?;
         Ok(done)
     }
 }

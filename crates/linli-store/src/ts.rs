@@ -20,10 +20,8 @@ pub struct Ts(pub OffsetDateTime);
 impl Ts {
     pub fn text(&self) -> String {
         let utc = self.0.to_offset(time::UtcOffset::UTC);
-        utc.format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-        ))
-        .unwrap_or_default()
+        utc.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"))
+            .unwrap_or_default()
     }
 }
 

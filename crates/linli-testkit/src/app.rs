@@ -17,25 +17,14 @@ pub struct TestApp {
 
 /// Starts linli on 127.0.0.1 port 0 with the demo data; the server stops when the value drops.
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn_app_with(
-        engine,
-        WebConfig {
-            demo: true,
-            ..WebConfig::default()
-        },
-    )
-    .await
+    spawn_app_with(engine, WebConfig { demo: true, ..WebConfig::default() }).await
 }
 
 pub async fn spawn_app_with(engine: Engine, config: WebConfig) -> TestApp {
     let db = TestDb::new(engine).await;
     db.store().seed_demo().await.expect("seed demo data");
-    let state = AppState::new(db.store().clone(), config)
-        .await
-        .expect("app state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
+    let state = AppState::new(db.store().clone(), config).await.expect("app state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local address");
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -46,11 +35,7 @@ pub async fn spawn_app_with(engine: Engine, config: WebConfig) -> TestApp {
             eprintln!("test server failed: {e}");
         }
     });
-    TestApp {
-        addr,
-        db,
-        stop: Some(stop),
-    }
+    TestApp { addr, db, stop: Some(stop) }
 }
 
 impl Drop for TestApp {
@@ -94,23 +79,9 @@ impl TestApp {
 
     /// The anonymous CSRF token a page form carries, read from the page like a browser would.
     pub async fn form_token(&self, client: &reqwest::Client, path: &str) -> String {
-        let html = client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let html = client.get(self.url(path)).send().await.expect("page").text().await.expect("body");
         let marker = "name=\"_csrf\" value=\"";
-        let start = html
-            .find(marker)
-            .map(|i| i + marker.len())
-            .expect("page has a form with a CSRF token");
-        html[start..]
-            .split('"')
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+        let start = html.find(marker).map(|i| i + marker.len()).expect("page has a form with a CSRF token");
+        html[start..].split('"').next().unwrap_or_default().to_owned()
     }
 }

@@ -66,7 +66,8 @@ impl Browser {
         match viewport {
             Viewport::Desktop => args.push("--window-size=1366,900"),
             Viewport::Phone => {
-                options["mobileEmulation"] = json!({ "deviceMetrics": { "width": 360, "height": 780, "pixelRatio": 2.0, "touch": true } });
+                options["mobileEmulation"] =
+                    json!({ "deviceMetrics": { "width": 360, "height": 780, "pixelRatio": 2.0, "touch": true } });
             }
         }
         options["args"] = json!(args);
@@ -77,10 +78,7 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("start a Chromium session");
-        Browser {
-            client,
-            _driver: driver,
-        }
+        Browser { client, _driver: driver }
     }
 
     /// Saves a PNG of the viewport under `test-output/screenshots/`.
@@ -99,11 +97,7 @@ impl Browser {
 }
 
 fn chromium_binary() -> String {
-    for p in [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ] {
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"] {
         if Path::new(p).exists() {
             return p.to_owned();
         }
@@ -114,10 +108,5 @@ fn chromium_binary() -> String {
 /// `<workspace>/test-output/screenshots`, whatever crate the test runs in.
 pub fn screenshot_dir() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or(&manifest)
-        .join("test-output")
-        .join("screenshots")
+    manifest.parent().and_then(Path::parent).unwrap_or(&manifest).join("test-output").join("screenshots")
 }

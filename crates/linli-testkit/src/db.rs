@@ -1,5 +1,7 @@
-//! A fresh, migrated database per test, removed when the test ends.
+//! A fresh, migrated database per test, removed when the test ends — after its audit chains
+//! have been verified, so every test of the suite also checks the audit log.
 
+use linli_store::privacy::Keys;
 use linli_store::{PoolOptions, Store};
 
 pub use linli_store::Engine;
@@ -9,12 +11,18 @@ pub struct TestDb {
     url: String,
     _dir: Option<tempfile::TempDir>,
     drop_pg: Option<(String, String)>,
+    /// Verify the audit chains on drop, unless a test breaks them on purpose.
+    check_audit: bool,
 }
 
 /// The server the PostgreSQL tests use; the test command exports it when it starts its own.
 pub fn pg_admin_url() -> String {
-    std::env::var("LINLI_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    std::env::var("LINLI_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A fresh random key per test database: personal data is encrypted in tests as in production.
+pub fn test_keys() -> Keys {
+    Keys::from_base64(&Keys::generate()).expect("a generated key is valid")
 }
 
 impl TestDb {
@@ -29,19 +37,12 @@ impl TestDb {
 
     /// A new empty database with no schema at all (for migration tests).
     pub async fn unmigrated(engine: Engine) -> TestDb {
-        match engine {
+        let (store, url, dir, drop_pg) = match engine {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
                 let url = dir.path().join("linli-test.db").display().to_string();
-                let store = Store::connect(&url, &PoolOptions::default())
-                    .await
-                    .expect("open SQLite test database");
-                TestDb {
-                    store,
-                    url,
-                    _dir: Some(dir),
-                    drop_pg: None,
-                }
+                let store = Store::connect(&url, &PoolOptions::default()).await.expect("open SQLite test database");
+                (store, url, Some(dir), None)
             }
             Engine::Postgres => {
                 let admin = pg_admin_url();
@@ -51,29 +52,16 @@ impl TestDb {
                     .unwrap_or_else(|e| {
                         panic!("PostgreSQL tests need a server at {admin} (set LINLI_TEST_PG_URL, or run scripts/test, which starts one): {e}")
                     });
-                admin_store
-                    .execute_admin(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
+                admin_store.execute_admin(&format!("CREATE DATABASE {name}")).await.expect("create test database");
                 admin_store.close().await;
                 let url = with_database(&admin, &name);
-                let store = Store::connect(
-                    &url,
-                    &PoolOptions {
-                        max_connections: 5,
-                        ..Default::default()
-                    },
-                )
-                .await
-                .expect("connect to the new test database");
-                TestDb {
-                    store,
-                    url,
-                    _dir: None,
-                    drop_pg: Some((admin, name)),
-                }
+                let store = Store::connect(&url, &PoolOptions { max_connections: 5, ..Default::default() })
+                    .await
+                    .expect("connect to the new test database");
+                (store, url, None, Some((admin, name)))
             }
-        }
+        };
+        TestDb { store: store.with_keys(test_keys()), url, _dir: dir, drop_pg, check_audit: true }
     }
 
     pub fn store(&self) -> &Store {
@@ -84,13 +72,16 @@ impl TestDb {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// For a test that tampers with the audit log on purpose.
+    pub fn skip_audit_check(&mut self) {
+        self.check_audit = false;
+    }
 }
 
 /// Replaces the database name of a PostgreSQL URL, keeping any query string.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
     match query {
         Some(q) => format!("{root}/{name}?{q}"),
@@ -98,38 +89,49 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Verifies the audit chains over a fresh connection; returns what is broken, if anything.
+async fn audit_problems(url: &str) -> Option<String> {
+    let opts = PoolOptions { max_connections: 1, create_sqlite: false, ..Default::default() };
+    let store = Store::connect(url, &opts).await.ok()?;
+    let verdict = store.verify_audit().await;
+    store.close().await;
+    match verdict {
+        Ok(v) if v.broken.is_empty() => None,
+        Ok(v) => Some(format!("{:?}", v.broken)),
+        Err(e) => Some(format!("could not verify: {e}")),
+    }
+}
+
+async fn drop_database(admin: &str, name: &str) {
+    if let Ok(admin) = Store::connect(admin, &PoolOptions { max_connections: 1, ..Default::default() }).await {
+        let _ = admin.execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        admin.close().await;
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.drop_pg.take() else {
-            return;
-        };
         // Drop cannot await, and the test's runtime is busy dropping us: a thread with its own
-        // runtime drops the database; FORCE ends the test pool's connections server-side.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
+        // runtime does the work over fresh connections (FORCE ends the test pool's ones).
+        let url = self.url.clone();
+        let check = self.check_audit && !std::thread::panicking();
+        let drop_pg = self.drop_pg.take();
+        let broken = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async move {
-                if let Ok(admin) = Store::connect(
-                    &admin,
-                    &PoolOptions {
-                        max_connections: 1,
-                        ..Default::default()
-                    },
-                )
-                .await
-                {
-                    let _ = admin
-                        .execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await;
+                let broken = if check { audit_problems(&url).await } else { None };
+                if let Some((admin, name)) = drop_pg {
+                    drop_database(&admin, &name).await;
                 }
-            });
+                broken
+            })
         })
-        .join();
+        .join()
+        .ok()
+        .flatten();
+        if let Some(b) = broken {
+            panic!("the audit log of this test's database does not verify: {b}");
+        }
     }
 }
 
@@ -137,10 +139,7 @@ impl Drop for TestDb {
 mod tests {
     #[test]
     fn database_name_is_replaced_and_query_kept() {
-        assert_eq!(
-            super::with_database("postgres://u@h:5432/test", "x"),
-            "postgres://u@h:5432/x"
-        );
+        assert_eq!(super::with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
         assert_eq!(
             super::with_database("postgres://u@h/test?sslmode=disable", "x"),
             "postgres://u@h/x?sslmode=disable"

@@ -8,7 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod db;
-pub use db::{Engine, TestDb};
+pub use db::{Engine, TestDb, test_keys};
 
 #[cfg(feature = "app")]
 mod app;

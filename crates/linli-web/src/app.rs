@@ -30,17 +30,11 @@ pub fn app(state: AppState) -> Router {
     let pages = pages::router()
         .layer(middleware::from_fn(pages::render_errors))
         .layer(middleware::from_fn(csrf::same_origin_only))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            context::for_pages,
-        ));
+        .layer(middleware::from_fn_with_state(state.clone(), context::for_pages));
     let api = api::router()
         .layer(middleware::from_fn(api::render_errors))
         .layer(middleware::from_fn(csrf::same_origin_only))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            context::for_api,
-        ));
+        .layer(middleware::from_fn_with_state(state.clone(), context::for_api));
 
     Router::new()
         .nest("/api/v1", api)
@@ -72,12 +66,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let purge = tokio::spawn(purge_sessions(state.clone()));
     let router = app(state);
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     purge.abort();
     result
 }
@@ -134,28 +125,19 @@ async fn security_headers(State(state): State<AppState>, req: Request, next: Nex
     let mut r = next.run(req).await;
     let h = r.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
-        h.entry(HeaderName::from_static(k))
-            .or_insert(HeaderValue::from_static(v));
+        h.entry(HeaderName::from_static(k)).or_insert(HeaderValue::from_static(v));
     };
     set(h, "content-security-policy", CSP);
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "same-origin");
     set(h, "cross-origin-opener-policy", "same-origin");
-    set(
-        h,
-        "permissions-policy",
-        "camera=(), microphone=(), payment=(), geolocation=(self)",
-    );
+    set(h, "permissions-policy", "camera=(), microphone=(), payment=(), geolocation=(self)");
     // Pages and API answers may hold personal data: never keep them in shared caches or
     // in the back-button cache of a shared office PC.
     set(h, "cache-control", "no-store");
     if state.config.https {
-        set(
-            h,
-            "strict-transport-security",
-            "max-age=31536000; includeSubDomains",
-        );
+        set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");
     }
     r
 }

@@ -20,10 +20,7 @@ static VERSIONS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
     Assets::iter()
         .filter_map(|name| {
             let file = Assets::get(&name)?;
-            Some((
-                name.to_string(),
-                hex::encode(&file.metadata.sha256_hash()[..4]),
-            ))
+            Some((name.to_string(), hex::encode(&file.metadata.sha256_hash()[..4])))
         })
         .collect()
 });
@@ -46,11 +43,7 @@ pub async fn serve(Path(path): Path<String>, Query(q): Query<Version>) -> Respon
         return StatusCode::NOT_FOUND.into_response();
     };
     let immutable = q.v.is_some() && q.v.as_deref() == VERSIONS.get(&path).map(String::as_str);
-    let cache = if immutable {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=300"
-    };
+    let cache = if immutable { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
     let mime = file.metadata.mimetype();
     let mut r = file.data.into_owned().into_response();
     let h = r.headers_mut();

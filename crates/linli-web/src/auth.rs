@@ -38,16 +38,12 @@ pub async fn sign_in(
     ctx: &Ctx,
 ) -> Result<Result<(NewSession, User), LoginFailure>, AppError> {
     let found = state.store.user_for_login(username).await?;
-    let hash = found
-        .as_ref()
-        .map(|(_, h)| h.clone())
-        .unwrap_or_else(|| password::decoy_hash().to_owned());
+    let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| password::decoy_hash().to_owned());
     let candidate = password_text.to_owned();
     // Hash checking takes tens of milliseconds of CPU: keep it off the async workers. Unknown
     // users are checked against a decoy so the timing does not reveal which names exist.
-    let matches = tokio::task::spawn_blocking(move || password::verify(&candidate, &hash))
-        .await
-        .map_err(AppError::internal)?;
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&candidate, &hash)).await.map_err(AppError::internal)?;
     let Some((user, _)) = found else {
         tracing::info!(username, ip = ?ctx.ip, "sign-in refused: unknown username");
         return Ok(Err(LoginFailure::BadCredentials));
@@ -63,10 +59,7 @@ pub async fn sign_in(
     }
     if !matches {
         let until = now + state.config.lockout_duration;
-        let failures = state
-            .store
-            .record_login_failure(user.id, state.config.lockout_threshold, until)
-            .await?;
+        let failures = state.store.record_login_failure(user.id, state.config.lockout_threshold, until).await?;
         tracing::info!(username, failures, ip = ?ctx.ip, "sign-in refused: wrong password");
         if failures >= state.config.lockout_threshold {
             return Ok(Err(LoginFailure::Locked { until }));
@@ -76,12 +69,7 @@ pub async fn sign_in(
     state.store.record_login_success(user.id).await?;
     let session = state
         .store
-        .create_session(
-            user.id,
-            state.config.session_lifetime,
-            ctx.ip.as_deref(),
-            ctx.user_agent.as_deref(),
-        )
+        .create_session(user.id, state.config.session_lifetime, ctx.ip.as_deref(), ctx.user_agent.as_deref())
         .await?;
     tracing::info!(username, user_id = %user.id, ip = ?ctx.ip, "signed in");
     Ok(Ok((session, user)))
@@ -93,9 +81,7 @@ pub struct SignedInUser(pub Arc<SignedIn>);
 impl FromRequestParts<AppState> for SignedInUser {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let ctx = Ctx::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let ctx = Ctx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         match ctx.user {
             Some(u) => Ok(SignedInUser(u)),
             None => Err(Redirect::to(&login_url(&ctx.path)).into_response()),
@@ -112,12 +98,7 @@ pub fn login_url(next: &str) -> String {
 /// Where to go after signing in: only a local path, never another site (`//evil`, `/\evil`).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n']) =>
-        {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
             n.to_owned()
         }
         _ => "/".to_owned(),
@@ -133,11 +114,7 @@ impl FromRequestParts<AppState> for ApiUser {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         let user = ctx.user.ok_or(AppError::Unauthorized)?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            let sent = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
             if !tokens_match(sent, &user.session.csrf_token) {
                 return Err(AppError::CsrfRejected);
             }
@@ -149,11 +126,7 @@ impl FromRequestParts<AppState> for ApiUser {
 /// Refuses unless the user has one of `roles`. (The full rights matrix arrives with the
 /// identity issue; until then administrative actions are the administrator's.)
 pub fn require_role(user: &SignedIn, roles: &[Role]) -> Result<(), AppError> {
-    if roles.contains(&user.user.role) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    if roles.contains(&user.user.role) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 #[cfg(test)]
@@ -162,10 +135,7 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(
-            safe_next(Some("/admin/calendar?year=2026")),
-            "/admin/calendar?year=2026"
-        );
+        assert_eq!(safe_next(Some("/admin/calendar?year=2026")), "/admin/calendar?year=2026");
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");

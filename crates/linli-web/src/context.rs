@@ -50,11 +50,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn error_context(&self) -> ErrorContext {
-        ErrorContext {
-            lang: self.lang,
-            request_id: self.request_id.clone(),
-            path: self.path.clone(),
-        }
+        ErrorContext { lang: self.lang, request_id: self.request_id.clone(), path: self.path.clone() }
     }
 
     pub fn t(&self, key: &str) -> &'static str {
@@ -65,19 +61,11 @@ impl Ctx {
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or_else(|| AppError::internal("request context missing"))
+        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::internal("request context missing"))
     }
 }
 
-fn client_ip(
-    parts_headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-    trust_proxy: bool,
-) -> Option<String> {
+fn client_ip(parts_headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<String> {
     if trust_proxy {
         let forwarded = parts_headers
             .get("x-forwarded-for")
@@ -109,41 +97,18 @@ pub async fn for_api(state: State<AppState>, req: Request, next: Next) -> Respon
 }
 
 /// Builds the [`Ctx`], runs the handler, then sets any cookies the context decided on.
-async fn resolve(
-    State(state): State<AppState>,
-    surface: Surface,
-    mut req: Request,
-    next: Next,
-) -> Response {
+async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Request, next: Next) -> Response {
     let headers = req.headers();
     let jar = CookieJar::from_headers(headers);
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let path = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let path = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let ip = client_ip(headers, peer, state.config.trust_proxy);
-    let user_agent = headers
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_owned);
 
     let cookie_lang = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
-    let header_lang = || {
-        headers
-            .get("accept-language")
-            .and_then(|v| v.to_str().ok())
-            .and_then(Lang::from_accept_language)
-    };
+    let header_lang =
+        || headers.get("accept-language").and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
     let lang = match surface {
         Surface::Pages => cookie_lang.unwrap_or_default(),
         Surface::Api => header_lang().or(cookie_lang).unwrap_or_default(),
@@ -152,13 +117,7 @@ async fn resolve(
     let mut user = None;
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         match state.store.session(&token, state.config.session_idle).await {
-            Ok(Some((session, u))) => {
-                user = Some(Arc::new(SignedIn {
-                    user: u,
-                    session,
-                    token,
-                }))
-            }
+            Ok(Some((session, u))) => user = Some(Arc::new(SignedIn { user: u, session, token })),
             Ok(None) => {}
             Err(e) => {
                 tracing::error!(request_id, error = %e, "could not look up the session; treating the request as signed out")
@@ -166,21 +125,11 @@ async fn resolve(
         }
     }
 
-    let anon_csrf = jar
-        .get(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| v.len() >= 32);
-    let new_anon_csrf = if anon_csrf.is_none() {
-        Some(linli_store::secret::random_token())
-    } else {
-        None
-    };
+    let anon_csrf = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() >= 32);
+    let new_anon_csrf = if anon_csrf.is_none() { Some(linli_store::secret::random_token()) } else { None };
     let csrf = match &user {
         Some(s) => s.session.csrf_token.clone(),
-        None => anon_csrf
-            .clone()
-            .or_else(|| new_anon_csrf.clone())
-            .unwrap_or_default(),
+        None => anon_csrf.clone().or_else(|| new_anon_csrf.clone()).unwrap_or_default(),
     };
     let flash = jar.get(FLASH_COOKIE).and_then(|c| flash_key(c.value()));
 
@@ -223,12 +172,7 @@ fn flash_key(value: &str) -> Option<&'static str> {
 
 /// A session-length, HttpOnly, same-site cookie.
 pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .build()
+    Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
 }
 
 pub fn removal(name: &'static str) -> Cookie<'static> {
@@ -239,11 +183,5 @@ pub fn removal(name: &'static str) -> Cookie<'static> {
 
 /// Sets a one-time message for the next page.
 pub fn flash(jar: CookieJar, key: &'static str) -> CookieJar {
-    jar.add(
-        Cookie::build((FLASH_COOKIE, key))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .build(),
-    )
+    jar.add(Cookie::build((FLASH_COOKIE, key)).path("/").http_only(true).same_site(SameSite::Lax).build())
 }

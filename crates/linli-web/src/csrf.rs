@@ -17,12 +17,7 @@ use crate::error::AppError;
 
 /// Compares two tokens in time independent of where they differ.
 pub fn tokens_match(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && !a.is_empty()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && !a.is_empty() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn is_unsafe(m: &Method) -> bool {
@@ -59,10 +54,7 @@ fn is_cross_site(req: &Request) -> bool {
         return true;
     }
     let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-    let host = h
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     !origin_host.eq_ignore_ascii_case(host)
 }
 
@@ -75,27 +67,20 @@ pub struct Form<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = req
-            .extensions()
-            .get::<Ctx>()
-            .cloned()
-            .ok_or_else(|| AppError::internal("request context missing"))?;
+        let ctx =
+            req.extensions().get::<Ctx>().cloned().ok_or_else(|| AppError::internal("request context missing"))?;
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| AppError::BadRequest("problem.msg.payload_too_large"))?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::BadRequest("problem.msg.form_unreadable"))?;
-        let sent = pairs
-            .iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default();
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("problem.msg.form_unreadable"))?;
+        let sent = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
         if !tokens_match(sent, &ctx.csrf) {
             tracing::warn!(path = %ctx.path, request_id = %ctx.request_id, "form refused: CSRF token missing or stale");
             return Err(AppError::CsrfRejected);
         }
-        let value = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| AppError::BadRequest("problem.msg.form_unreadable"))?;
+        let value =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("problem.msg.form_unreadable"))?;
         Ok(Form(value))
     }
 }

@@ -96,11 +96,9 @@ impl AppError {
         match self {
             AppError::BadRequest(key) => t(lang, key).to_owned(),
             AppError::MalformedJson(why) => format!("{}{why}", generic()),
-            AppError::Login(LoginFailure::Locked { until }) => tf(
-                lang,
-                "problem.account_locked.detail",
-                &[("until", crate::i18n::local_time(*until))],
-            ),
+            AppError::Login(LoginFailure::Locked { until }) => {
+                tf(lang, "problem.account_locked.detail", &[("until", crate::i18n::local_time(*until))])
+            }
             _ => generic(),
         }
     }
@@ -110,10 +108,7 @@ impl AppError {
         match self {
             AppError::Invalid(inv) => inv.0.iter().map(|e| FieldMessage::new(e, lang)).collect(),
             AppError::Conflict { field } => {
-                vec![FieldMessage::new(
-                    &FieldError::new(*field, "already_exists"),
-                    lang,
-                )]
+                vec![FieldMessage::new(&FieldError::new(*field, "already_exists"), lang)]
             }
             _ => Vec::new(),
         }
@@ -199,8 +194,7 @@ impl IntoResponse for AppError {
     /// or `pages::render_errors`) renders it with the request's language and id.
     fn into_response(self) -> Response {
         let mut r = self.status().into_response();
-        r.extensions_mut()
-            .insert(PendingError(std::sync::Arc::new(self)));
+        r.extensions_mut().insert(PendingError(std::sync::Arc::new(self)));
         r
     }
 }
@@ -214,8 +208,7 @@ pub fn render_api_error(ctx: &ErrorContext, response: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem || (pending.is_none() && !(status.is_client_error() || status.is_server_error()))
-    {
+    if is_problem || (pending.is_none() && !(status.is_client_error() || status.is_server_error())) {
         return response;
     }
     // A bare status from a layer or an extractor keeps its status and gets a problem body.
@@ -227,12 +220,7 @@ pub fn render_api_error(ctx: &ErrorContext, response: Response) -> Response {
     problem_response(error, status, ctx, response)
 }
 
-fn problem_response(
-    error: &AppError,
-    status: StatusCode,
-    ctx: &ErrorContext,
-    original: Response,
-) -> Response {
+fn problem_response(error: &AppError, status: StatusCode, ctx: &ErrorContext, original: Response) -> Response {
     let body = Problem {
         kind: format!("urn:linli:problem:{}", error.code()),
         title: error.title(ctx.lang).to_owned(),
@@ -245,10 +233,7 @@ fn problem_response(
     let (mut parts, _) = original.into_parts();
     let mut r = (status, Json(body)).into_response();
     std::mem::swap(r.headers_mut(), &mut parts.headers);
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     r.headers_mut().remove(header::CONTENT_LENGTH);
     r
 }
@@ -261,13 +246,9 @@ pub(crate) fn from_status(status: StatusCode) -> AppError {
         StatusCode::FORBIDDEN => AppError::Forbidden,
         StatusCode::METHOD_NOT_ALLOWED => AppError::BadRequest("problem.msg.method_not_allowed"),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::BadRequest("problem.msg.payload_too_large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            AppError::BadRequest("problem.msg.unsupported_media_type")
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest("problem.msg.unsupported_media_type"),
         StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests,
-        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
-            AppError::Internal(format!("{status}"))
-        }
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => AppError::Internal(format!("{status}")),
         s if s.is_server_error() => AppError::Internal(format!("{status}")),
         _ => AppError::BadRequest("problem.bad_request.detail"),
     }

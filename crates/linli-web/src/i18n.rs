@@ -66,11 +66,7 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
 fn flatten(text: &str) -> Messages {
     fn walk(prefix: &str, table: &toml::Table, out: &mut Messages) {
         for (k, v) in table {
-            let key = if prefix.is_empty() {
-                k.clone()
-            } else {
-                format!("{prefix}.{k}")
-            };
+            let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
             match v {
                 toml::Value::Table(t) => walk(&key, t, out),
                 toml::Value::String(s) => {
@@ -122,14 +118,7 @@ pub const CST: time::UtcOffset = match time::UtcOffset::from_hms(8, 0, 0) {
 /// A stored time as people in China read it: `2026-02-12 09:30`.
 pub fn local_time(t: time::OffsetDateTime) -> String {
     let l = t.to_offset(CST);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        l.year(),
-        u8::from(l.month()),
-        l.day(),
-        l.hour(),
-        l.minute()
-    )
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", l.year(), u8::from(l.month()), l.day(), l.hour(), l.minute())
 }
 
 /// Today's date in China.

@@ -84,10 +84,7 @@ impl Config {
         match file {
             Some(path) => {
                 if !path.exists() {
-                    anyhow::bail!(
-                        "配置文件不存在：{} / configuration file not found",
-                        path.display()
-                    );
+                    anyhow::bail!("配置文件不存在：{} / configuration file not found", path.display());
                 }
                 fig = fig.merge(Toml::file_exact(path));
             }
@@ -98,12 +95,8 @@ impl Config {
                 }
             }
         }
-        fig = fig
-            .merge(Env::prefixed("LINLI_").only(&FIELDS))
-            .merge(Serialized::defaults(overrides));
-        let config: Config = fig
-            .extract()
-            .map_err(|e| anyhow::anyhow!("配置有误 / invalid configuration: {e}"))?;
+        fig = fig.merge(Env::prefixed("LINLI_").only(&FIELDS)).merge(Serialized::defaults(overrides));
+        let config: Config = fig.extract().map_err(|e| anyhow::anyhow!("配置有误 / invalid configuration: {e}"))?;
         config.validate()?;
         Ok(config)
     }
@@ -111,17 +104,9 @@ impl Config {
     fn validate(&self) -> Result<()> {
         self.listen
             .parse::<std::net::SocketAddr>()
-            .with_context(|| {
-                format!(
-                    "监听地址无效：{}（应如 127.0.0.1:8080）/ invalid listen address",
-                    self.listen
-                )
-            })?;
+            .with_context(|| format!("监听地址无效：{}（应如 127.0.0.1:8080）/ invalid listen address", self.listen))?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            anyhow::bail!(
-                "log_format 只能是 text 或 json / log_format must be text or json: {}",
-                self.log_format
-            );
+            anyhow::bail!("log_format 只能是 text 或 json / log_format must be text or json: {}", self.log_format);
         }
         if self.session_idle_minutes == 0
             || self.session_hours == 0
@@ -150,11 +135,7 @@ impl Config {
     }
 
     pub fn pool(&self, create_sqlite: bool) -> linli_store::PoolOptions {
-        linli_store::PoolOptions {
-            max_connections: self.max_connections,
-            create_sqlite,
-            ..Default::default()
-        }
+        linli_store::PoolOptions { max_connections: self.max_connections, create_sqlite, ..Default::default() }
     }
 }
 
@@ -166,25 +147,12 @@ mod tests {
     #[test]
     fn flags_beat_environment_beat_file() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "linli.toml",
-                "db = \"from-file.db\"\nlisten = \"127.0.0.1:9000\"\nsession_hours = 4",
-            )?;
+            jail.create_file("linli.toml", "db = \"from-file.db\"\nlisten = \"127.0.0.1:9000\"\nsession_hours = 4")?;
             jail.set_env("LINLI_LISTEN", "127.0.0.1:9100");
             jail.set_env("LINLI_TEST_PG_URL", "postgres://ignored");
-            let c = Config::load(
-                None,
-                Config::default(),
-                Overrides {
-                    db: Some("flag.db".into()),
-                    listen: None,
-                },
-            )
-            .map_err(|e| e.to_string())?;
-            assert_eq!(
-                (c.db.as_str(), c.listen.as_str(), c.session_hours),
-                ("flag.db", "127.0.0.1:9100", 4)
-            );
+            let c = Config::load(None, Config::default(), Overrides { db: Some("flag.db".into()), listen: None })
+                .map_err(|e| e.to_string())?;
+            assert_eq!((c.db.as_str(), c.listen.as_str(), c.session_hours), ("flag.db", "127.0.0.1:9100", 4));
             Ok(())
         });
     }
@@ -193,27 +161,12 @@ mod tests {
     fn unknown_keys_and_bad_values_are_refused_with_a_reason() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("typo.toml", "lisen = \"127.0.0.1:1\"")?;
-            let e = Config::load(
-                Some(Path::new("typo.toml")),
-                Config::default(),
-                Overrides::default(),
-            )
-            .unwrap_err();
+            let e = Config::load(Some(Path::new("typo.toml")), Config::default(), Overrides::default()).unwrap_err();
             assert!(e.to_string().contains("lisen"), "{e}");
             jail.create_file("bad.toml", "listen = \"nowhere\"")?;
-            let e = Config::load(
-                Some(Path::new("bad.toml")),
-                Config::default(),
-                Overrides::default(),
-            )
-            .unwrap_err();
+            let e = Config::load(Some(Path::new("bad.toml")), Config::default(), Overrides::default()).unwrap_err();
             assert!(e.to_string().contains("监听地址无效"), "{e}");
-            let e = Config::load(
-                Some(Path::new("missing.toml")),
-                Config::default(),
-                Overrides::default(),
-            )
-            .unwrap_err();
+            let e = Config::load(Some(Path::new("missing.toml")), Config::default(), Overrides::default()).unwrap_err();
             assert!(e.to_string().contains("配置文件不存在"), "{e}");
             Ok(())
         });

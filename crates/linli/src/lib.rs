@@ -16,10 +16,7 @@ pub use cli::Cli;
 /// Runs the command line given to the process.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("错误：无法启动运行时 / cannot start the runtime: {e}");

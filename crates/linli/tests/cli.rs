@@ -22,30 +22,18 @@ fn linli_stdin(dir: &std::path::Path, args: &[&str], input: Option<&str>) -> Out
         .spawn()
         .expect("run linli");
     if let Some(text) = input {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
+        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
     }
     child.wait_with_output().expect("linli output")
 }
 
 fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 fn assert_no_panic(o: &Output) {
     let t = text(o);
-    assert!(
-        !t.contains("panicked") && !t.contains("RUST_BACKTRACE"),
-        "{t}"
-    );
+    assert!(!t.contains("panicked") && !t.contains("RUST_BACKTRACE"), "{t}");
 }
 
 // Bad flags and bad database addresses fail with a message and a non-zero code.
@@ -64,10 +52,7 @@ fn bad_flags_and_bad_databases_are_explained() {
     let o = linli(dir.path(), &["check", "--db", "missing.db"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("数据库文件不存在"), "{}", text(&o));
-    assert!(
-        !dir.path().join("missing.db").exists(),
-        "check never creates a database"
-    );
+    assert!(!dir.path().join("missing.db").exists(), "check never creates a database");
 
     std::fs::write(
         dir.path().join("corrupt.db"),
@@ -77,18 +62,11 @@ fn bad_flags_and_bad_databases_are_explained() {
     for cmd in ["check", "migrate", "serve"] {
         let o = linli(dir.path(), &[cmd, "--db", "corrupt.db"]);
         assert_eq!(o.status.code(), Some(1), "{cmd}");
-        assert!(
-            text(&o).contains("不是有效的 SQLite 数据库"),
-            "{cmd}: {}",
-            text(&o)
-        );
+        assert!(text(&o).contains("不是有效的 SQLite 数据库"), "{cmd}: {}", text(&o));
         assert_no_panic(&o);
     }
 
-    let o = linli(
-        dir.path(),
-        &["migrate", "--db", "postgres://nobody@127.0.0.1:1/none"],
-    );
+    let o = linli(dir.path(), &["migrate", "--db", "postgres://nobody@127.0.0.1:1/none"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("无法连接 PostgreSQL"), "{}", text(&o));
     assert_no_panic(&o);
@@ -112,10 +90,7 @@ fn migrate_and_check() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("数据库完好"));
     let o = linli(dir.path(), &["version"]);
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).trim(),
-        format!("linli {}", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), format!("linli {}", env!("CARGO_PKG_VERSION")));
 }
 
 // The same commands work against PostgreSQL.
@@ -127,10 +102,7 @@ async fn check_and_users_on_postgres() {
     let o = linli(dir.path(), &["check", "--db", db.url()]);
     assert!(o.status.success(), "{}", text(&o));
     let o = linli(dir.path(), &["user", "list", "--db", db.url()]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout)
-            .contains("chuangkou\t王芳\twindow_worker\t350103001001\t榕华社区")
-    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("chuangkou\t王芳\twindow_worker\t350103001001\t榕华社区"));
 }
 
 // user add checks every field, generates an initial password that must be changed; passwd
@@ -140,50 +112,25 @@ fn user_add_and_passwd() {
     let dir = tempfile::tempdir().expect("dir");
     let db = ["--db", "users.db"];
     let o = linli(dir.path(), &["demo", "--db", "users.db", "--listen", "bad"]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "an invalid listen address stops the demo before it seeds"
-    );
-    assert!(
-        linli(dir.path(), &["migrate", "--db", "users.db"])
-            .status
-            .success()
-    );
+    assert_eq!(o.status.code(), Some(1), "an invalid listen address stops the demo before it seeds");
+    assert!(linli(dir.path(), &["migrate", "--db", "users.db"]).status.success());
     let add = |username: &str, role: &str, node: &str| {
-        let mut args = vec![
-            "user",
-            "add",
-            "--username",
-            username,
-            "--name",
-            "林小丽",
-            "--role",
-            role,
-            "--node",
-            node,
-        ];
+        let mut args = vec!["user", "add", "--username", username, "--name", "林小丽", "--role", role, "--node", node];
         args.extend(db);
         linli(dir.path(), &args)
     };
     let o = add("linxl", "window_worker", "350103001001");
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o).contains("区划 350103001001 不存在"),
-        "{}",
-        text(&o)
-    );
+    assert!(text(&o).contains("区划 350103001001 不存在"), "{}", text(&o));
 
     // Build the tree through the demo seed, then add.
     let store_dir = dir.path().to_path_buf();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let store = linli_store::Store::connect(
-            store_dir.join("users.db").to_str().expect("path"),
-            &Default::default(),
-        )
-        .await
-        .expect("open");
+        let store =
+            linli_store::Store::connect(store_dir.join("users.db").to_str().expect("path"), &Default::default())
+                .await
+                .expect("open");
         store.seed_demo().await.expect("seed");
         store.close().await;
     });
@@ -199,11 +146,7 @@ fn user_add_and_passwd() {
     let o = add("linxl", "window_worker", "350103001001");
     assert!(text(&o).contains("用户名已存在"), "{}", text(&o));
     let o = add("linxl2", "mayor", "350103001001");
-    assert!(
-        text(&o).contains("未知角色") && text(&o).contains("window_worker"),
-        "{}",
-        text(&o)
-    );
+    assert!(text(&o).contains("未知角色") && text(&o).contains("window_worker"), "{}", text(&o));
     let o = add("x", "window_worker", "350103001001");
     assert!(text(&o).contains("用户名无效"));
     let o = add("linxl3", "window_worker", "35010300100");
@@ -216,11 +159,7 @@ fn user_add_and_passwd() {
     assert!(text(&o).contains("密码不符合要求"));
     let o = linli_stdin(dir.path(), &args, Some("Strong#Pass2026\n"));
     assert!(o.status.success(), "{}", text(&o));
-    let o = linli_stdin(
-        dir.path(),
-        &["user", "passwd", "nobody", "--db", "users.db"],
-        None,
-    );
+    let o = linli_stdin(dir.path(), &["user", "passwd", "nobody", "--db", "users.db"], None);
     assert!(text(&o).contains("没有这个用户"));
 }
 
@@ -228,32 +167,15 @@ fn user_add_and_passwd() {
 #[test]
 fn calendar_load_and_show() {
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(
-        dir.path().join("bad.txt"),
-        "2027-01-01 holiday 元旦\n2027-01-40 holiday 错\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("good.txt"),
-        "# 2027\n2027-01-01 holiday 元旦\n",
-    )
-    .expect("write");
-    let o = linli(
-        dir.path(),
-        &["calendar", "load", "--db", "cal.db", "2027", "bad.txt"],
-    );
+    std::fs::write(dir.path().join("bad.txt"), "2027-01-01 holiday 元旦\n2027-01-40 holiday 错\n").expect("write");
+    std::fs::write(dir.path().join("good.txt"), "# 2027\n2027-01-01 holiday 元旦\n").expect("write");
+    let o = linli(dir.path(), &["calendar", "load", "--db", "cal.db", "2027", "bad.txt"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("第 2 行"), "{}", text(&o));
-    let o = linli(
-        dir.path(),
-        &["calendar", "load", "--db", "cal.db", "2027", "good.txt"],
-    );
+    let o = linli(dir.path(), &["calendar", "load", "--db", "cal.db", "2027", "good.txt"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = linli(dir.path(), &["calendar", "show", "--db", "cal.db", "2027"]);
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout),
-        "2027-01-01 holiday 元旦\n"
-    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "2027-01-01 holiday 元旦\n");
     let o = linli(dir.path(), &["calendar", "show", "--db", "cal.db", "2026"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("2026-02-15..2026-02-23 holiday 春节"));
 }
@@ -277,34 +199,22 @@ fn serve_answers_and_shuts_down_gracefully() {
         .map_while(Result::ok)
         .find_map(|l| {
             let v: serde_json::Value = serde_json::from_str(&l).ok()?;
-            (v["fields"]["message"] == "linli is listening")
-                .then(|| v["fields"]["addr"].as_str().map(str::to_owned))?
+            (v["fields"]["message"] == "linli is listening").then(|| v["fields"]["addr"].as_str().map(str::to_owned))?
         })
         .expect("the server logs its address as JSON");
-    let body = std::process::Command::new("curl")
-        .args(["-s", &format!("http://{addr}/healthz")])
-        .output();
+    let body = std::process::Command::new("curl").args(["-s", &format!("http://{addr}/healthz")]).output();
     if let Ok(out) = body {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "ok");
     }
 
-    let taken = linli(
-        dir.path(),
-        &["serve", "--db", "other.db", "--listen", &addr],
-    );
+    let taken = linli(dir.path(), &["serve", "--db", "other.db", "--listen", &addr]);
     assert_eq!(taken.status.code(), Some(1));
     assert!(text(&taken).contains("无法监听"), "{}", text(&taken));
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(killed.success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().expect("wait");
     assert!(status.success(), "graceful shutdown exits 0: {rest:?}");
-    assert!(
-        rest.iter().any(|l| l.contains("linli stopped cleanly")),
-        "{rest:?}"
-    );
+    assert!(rest.iter().any(|l| l.contains("linli stopped cleanly")), "{rest:?}");
 }

@@ -84,12 +84,8 @@ impl Calendar {
     }
 
     pub fn rules_in_year(&self, year: i32) -> impl Iterator<Item = DayRule> + '_ {
-        let (from, to) = year_bounds(year);
-        self.rules.range(from..=to).map(|(d, (k, n))| DayRule {
-            date: *d,
-            kind: *k,
-            name: n.clone(),
-        })
+        let (from, to) = year_bounds(year).unwrap_or((Date::MAX, Date::MIN));
+        self.rules.range(from..=to).map(|(d, (k, n))| DayRule { date: *d, kind: *k, name: n.clone() })
     }
 
     pub fn is_working_day(&self, date: Date) -> bool {
@@ -144,18 +140,6 @@ impl Calendar {
         }
         n
     }
-
-    /// The next working day on or after `date`.
-    pub fn next_working_day(&self, date: Date) -> Date {
-        let mut d = date;
-        for _ in 0..366 {
-            if self.is_working_day(d) {
-                return d;
-            }
-            d += Duration::days(1);
-        }
-        d
-    }
 }
 
 fn is_weekday(date: Date) -> bool {
@@ -171,12 +155,31 @@ fn weekdays_upto(date: Date) -> i64 {
     weeks * 5 + (into_week + 1).min(5)
 }
 
-fn year_bounds(year: i32) -> (Date, Date) {
-    let from = Date::from_ordinal_date(year, 1).unwrap_or(Date::MIN);
-    let to = Date::from_ordinal_date(year + 1, 1)
-        .map(|d| d - Duration::days(1))
-        .unwrap_or(Date::MAX);
-    (from, to)
+/// The years linli keeps schedules for; dates outside are refused at every edge.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// The first and last day of a supported year, or the `calendar_year` error.
+pub fn year_bounds(year: i32) -> Result<(Date, Date), crate::Invalid> {
+    let bad = || crate::Invalid::one("year", "calendar_year");
+    if !YEARS.contains(&year) {
+        return Err(bad());
+    }
+    let from = Date::from_ordinal_date(year, 1).map_err(|_| bad())?;
+    let to = Date::from_ordinal_date(year + 1, 1).map(|d| d - Duration::days(1)).map_err(|_| bad())?;
+    Ok((from, to))
+}
+
+/// A date in a supported year, e.g. for the start of a deadline.
+pub fn supported_date(s: &str) -> Result<Date, crate::Invalid> {
+    let d = parse_date(s).ok_or_else(|| crate::Invalid::one("", "calendar_date"))?;
+    if YEARS.contains(&d.year()) { Ok(d) } else { Err(crate::Invalid::one("", "calendar_year")) }
+}
+
+/// The due date of a limit counted from `start`, and whether every year it spans has a
+/// loaded schedule (if not, only weekends were skipped and the user should be told).
+pub fn deadline(cal: &Calendar, start: Date, days: u32) -> (Date, bool) {
+    let due = cal.add_working_days(start, days);
+    (due, (start.year()..=due.year()).all(|y| cal.has_year(y)))
 }
 
 #[cfg(test)]

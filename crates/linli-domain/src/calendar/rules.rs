@@ -10,7 +10,7 @@
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, macros::format_description};
+use time::{Date, macros::format_description};
 
 use super::DayKind;
 
@@ -48,53 +48,36 @@ pub fn parse_rules(text: &str) -> Result<Vec<DayRule>, Vec<RuleError>> {
         }
         match parse_line(line) {
             Ok(mut r) => rules.append(&mut r),
-            Err(code) => errors.push(RuleError {
-                line: i + 1,
-                code,
-                text: raw.trim().to_owned(),
-            }),
+            Err(code) => errors.push(RuleError { line: i + 1, code, text: raw.trim().to_owned() }),
         }
     }
     let mut dates: Vec<Date> = rules.iter().map(|r| r.date).collect();
     dates.sort();
     if let Some(w) = dates.windows(2).find(|w| w[0] == w[1]) {
-        errors.push(RuleError {
-            line: 0,
-            code: "calendar_duplicate_day",
-            text: w[0].to_string(),
-        });
+        errors.push(RuleError { line: 0, code: "calendar_duplicate_day", text: w[0].to_string() });
     }
-    if errors.is_empty() {
-        Ok(rules)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(rules) } else { Err(errors) }
 }
 
 fn parse_line(line: &str) -> Result<Vec<DayRule>, &'static str> {
     let mut parts = line.split_whitespace();
     let dates = parts.next().ok_or("calendar_line_format")?;
-    let kind = parts
-        .next()
-        .and_then(DayKind::parse)
-        .ok_or("calendar_kind")?;
+    let kind = parts.next().and_then(DayKind::parse).ok_or("calendar_kind")?;
     let name = parts.collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err("calendar_name_missing");
     }
-    if name.chars().count() > 40 {
-        return Err("calendar_name_too_long");
-    }
+    let name = crate::validation::text(&name, 40).map_err(|_| "calendar_name_too_long")?;
     let (from, to) = match dates.split_once("..") {
-        Some((a, b)) => (
-            parse_date(a).ok_or("calendar_date")?,
-            parse_date(b).ok_or("calendar_date")?,
-        ),
+        Some((a, b)) => (parse_date(a).ok_or("calendar_date")?, parse_date(b).ok_or("calendar_date")?),
         None => {
             let d = parse_date(dates).ok_or("calendar_date")?;
             (d, d)
         }
     };
+    if !super::YEARS.contains(&from.year()) || !super::YEARS.contains(&to.year()) {
+        return Err("calendar_year");
+    }
     if to < from {
         return Err("calendar_range_reversed");
     }
@@ -102,14 +85,10 @@ fn parse_line(line: &str) -> Result<Vec<DayRule>, &'static str> {
         return Err("calendar_range_too_long");
     }
     let mut out = Vec::new();
-    let mut d = from;
-    while d <= to {
-        out.push(DayRule {
-            date: d,
-            kind,
-            name: name.clone(),
-        });
-        d += Duration::days(1);
+    let mut d = Some(from);
+    while let Some(day) = d.filter(|day| *day <= to) {
+        out.push(DayRule { date: day, kind, name: name.clone() });
+        d = day.next_day();
     }
     Ok(out)
 }
@@ -129,9 +108,7 @@ pub fn format_rules(rules: impl IntoIterator<Item = DayRule>) -> String {
     };
     for r in rules {
         match &mut run {
-            Some((_, b, k, n)) if b.next_day() == Some(r.date) && *k == r.kind && *n == r.name => {
-                *b = r.date
-            }
+            Some((_, b, k, n)) if b.next_day() == Some(r.date) && *k == r.kind && *n == r.name => *b = r.date,
             _ => {
                 flush(&mut out, &run);
                 run = Some((r.date, r.date, r.kind, r.name));

@@ -56,11 +56,7 @@ fn year_calendar(state: &AppState, year: i32) -> Result<YearCalendar, AppError> 
         working_days: cal.working_days_between(before, last),
         rules: cal
             .rules_in_year(year)
-            .map(|r| DayRuleDto {
-                date: r.date.to_string(),
-                kind: r.kind.as_str().to_owned(),
-                name: r.name,
-            })
+            .map(|r| DayRuleDto { date: r.date.to_string(), kind: r.kind.as_str().to_owned(), name: r.name })
             .collect(),
     })
 }
@@ -71,10 +67,7 @@ fn year_calendar(state: &AppState, year: i32) -> Result<YearCalendar, AppError> 
     responses((status = 200, body = YearCalendar),
         (status = 422, body = crate::error::Problem, content_type = "application/problem+json"))
 )]
-pub async fn year(
-    State(state): State<AppState>,
-    Path(year): Path<i32>,
-) -> Result<Json<YearCalendar>, AppError> {
+pub async fn year(State(state): State<AppState>, Path(year): Path<i32>) -> Result<Json<YearCalendar>, AppError> {
     Ok(Json(year_calendar(&state, year)?))
 }
 
@@ -109,34 +102,23 @@ pub async fn replace_year(
         match date {
             None => check.push(FieldError::new(format!("{field}.date"), "calendar_date")),
             Some(d) if d < first || d > last => check.push(
-                FieldError::new(format!("{field}.date"), "calendar_outside_year")
-                    .with("date", d)
-                    .with("year", year),
+                FieldError::new(format!("{field}.date"), "calendar_outside_year").with("date", d).with("year", year),
             ),
             Some(_) => {}
         }
         if kind.is_none() {
             check.push(FieldError::new(format!("{field}.kind"), "calendar_kind"));
         }
-        let name = check.take(
-            &format!("{field}.name"),
-            linli_domain::validation::text(&r.name, 40),
-        );
+        let name = check.take(&format!("{field}.name"), linli_domain::validation::text(&r.name, 40));
         if let (Some(date), Some(kind), Some(name)) = (date, kind, name) {
             if rules.iter().any(|x: &DayRule| x.date == date) {
-                check.push(
-                    FieldError::new(format!("{field}.date"), "calendar_duplicate_day")
-                        .with("date", date),
-                );
+                check.push(FieldError::new(format!("{field}.date"), "calendar_duplicate_day").with("date", date));
             }
             rules.push(DayRule { date, kind, name });
         }
     }
     check.finish()?;
-    state
-        .store
-        .replace_calendar_year(year, &rules, &user.user.username)
-        .await?;
+    state.store.replace_calendar_year(year, &rules, &user.user.username).await?;
     state.reload_calendar().await?;
     tracing::info!(year, rules = rules.len(), by = %user.user.username, "calendar year replaced");
     Ok(Json(year_calendar(&state, year)?))
@@ -182,10 +164,5 @@ pub async fn deadline(
     let cal = state.calendar();
     let due = cal.add_working_days(from, q.days);
     let covers = (from.year()..=due.year()).all(|y| cal.has_year(y));
-    Ok(Json(Deadline {
-        from: from.to_string(),
-        days: q.days,
-        due: due.to_string(),
-        calendar_covers: covers,
-    }))
+    Ok(Json(Deadline { from: from.to_string(), days: q.days, due: due.to_string(), calendar_covers: covers }))
 }

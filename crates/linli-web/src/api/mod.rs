@@ -50,9 +50,7 @@ impl utoipa::Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                crate::context::SESSION_COOKIE,
-            ))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::context::SESSION_COOKIE))),
         );
     }
 }
@@ -67,20 +65,13 @@ pub fn router() -> Router<AppState> {
         .split_for_parts();
     let doc = Arc::new(doc);
     router
-        .route(
-            "/openapi.json",
-            get(move || std::future::ready(Json(doc.as_ref().clone()))),
-        )
+        .route("/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))
         .fallback(|| std::future::ready(AppError::NotFound))
 }
 
 /// Renders every API error as problem+json in the request's language.
 pub async fn render_errors(req: Request, next: Next) -> Response {
-    let ctx = req
-        .extensions()
-        .get::<Ctx>()
-        .map(Ctx::error_context)
-        .unwrap_or_default();
+    let ctx = req.extensions().get::<Ctx>().map(Ctx::error_context).unwrap_or_default();
     let response = next.run(req).await;
     render_api_error(&ctx, response)
 }

@@ -49,14 +49,9 @@ pub async fn sign_in(
     jar: CookieJar,
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> Result<impl IntoResponse, AppError> {
-    let (session, user) = check_sign_in(&state, &body.username, &body.password, &ctx)
-        .await?
-        .map_err(AppError::Login)?;
-    let jar = jar.add(cookie(
-        SESSION_COOKIE,
-        session.token.clone(),
-        state.config.https,
-    ));
+    let (session, user) =
+        check_sign_in(&state, &body.username, &body.password, &ctx).await?.map_err(AppError::Login)?;
+    let jar = jar.add(cookie(SESSION_COOKIE, session.token.clone(), state.config.https));
     let info = SessionInfo {
         user: UserInfo::new(&user, ctx.lang),
         csrf_token: session.csrf_token,

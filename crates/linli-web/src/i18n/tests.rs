@@ -17,10 +17,7 @@ fn read_tree(dir: &Path, ext: &str, out: &mut Vec<(String, String)>) {
         if p.is_dir() {
             read_tree(&p, ext, out);
         } else if p.extension().is_some_and(|x| x == ext) {
-            out.push((
-                p.display().to_string(),
-                std::fs::read_to_string(&p).unwrap_or_default(),
-            ));
+            out.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap_or_default()));
         }
     }
 }
@@ -43,25 +40,16 @@ fn literals(text: &str) -> Vec<&str> {
 fn both_languages_have_the_same_keys() {
     let zh = keys(Lang::Zh);
     let en = keys(Lang::En);
-    assert!(
-        zh.len() > 50,
-        "catalogue failed to parse: {} keys",
-        zh.len()
-    );
+    assert!(zh.len() > 50, "catalogue failed to parse: {} keys", zh.len());
     let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
     let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
-    assert!(
-        only_zh.is_empty() && only_en.is_empty(),
-        "only in zh: {only_zh:?}; only in en: {only_en:?}"
-    );
+    assert!(only_zh.is_empty() && only_en.is_empty(), "only in zh: {only_zh:?}; only in en: {only_en:?}");
 }
 
 #[test]
 fn every_key_used_in_templates_and_code_exists() {
-    let sections: std::collections::BTreeSet<String> = keys(Lang::Zh)
-        .iter()
-        .filter_map(|k| k.split('.').next().map(str::to_owned))
-        .collect();
+    let sections: std::collections::BTreeSet<String> =
+        keys(Lang::Zh).iter().filter_map(|k| k.split('.').next().map(str::to_owned)).collect();
     let mut files = sources("html", &["templates"]);
     files.extend(sources("rs", &["src"]));
     let mut missing = Vec::new();
@@ -71,27 +59,14 @@ fn every_key_used_in_templates_and_code_exists() {
                 continue;
             };
             let looks_like_key = !rest.is_empty()
-                && lit
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
-            let is_file = [".html", ".css", ".js", ".svg", ".png"]
-                .iter()
-                .any(|ext| lit.ends_with(ext));
-            if looks_like_key
-                && !is_file
-                && sections.contains(section)
-                && !has(lit)
-                && !lit.ends_with('.')
-            {
+                && lit.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+            let is_file = [".html", ".css", ".js", ".svg", ".png"].iter().any(|ext| lit.ends_with(ext));
+            if looks_like_key && !is_file && sections.contains(section) && !has(lit) && !lit.ends_with('.') {
                 missing.push(format!("{path}: {lit}"));
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "keys missing from messages/zh.toml:\n{}",
-        missing.join("\n")
-    );
+    assert!(missing.is_empty(), "keys missing from messages/zh.toml:\n{}", missing.join("\n"));
 }
 
 #[test]
@@ -100,11 +75,7 @@ fn every_role_level_and_day_kind_has_a_name() {
         assert!(has(&format!("role.{}", r.as_str())), "role.{r}");
     }
     for l in Level::ALL {
-        assert!(
-            has(&format!("level.{}", l.as_str())),
-            "level.{}",
-            l.as_str()
-        );
+        assert!(has(&format!("level.{}", l.as_str())), "level.{}", l.as_str());
     }
     for k in [DayKind::Holiday, DayKind::Workday] {
         assert!(has(&format!("calendar.kind.{}", k.as_str())));
@@ -146,32 +117,16 @@ fn every_validation_error_code_has_a_message() {
             }
         }
     }
-    assert!(
-        seen > 20,
-        "the scan found too few codes ({seen}); has the code style changed?"
-    );
+    assert!(seen > 20, "the scan found too few codes ({seen}); has the code style changed?");
     missing.sort();
     missing.dedup();
-    assert!(
-        missing.is_empty(),
-        "error codes without a message:\n{}",
-        missing.join("\n")
-    );
+    assert!(missing.is_empty(), "error codes without a message:\n{}", missing.join("\n"));
 }
 
 #[test]
 fn placeholders_are_filled_and_accept_language_is_read() {
-    assert_eq!(
-        tf(Lang::Zh, "error.too_long", &[("max", "40".into())]),
-        "不能超过 40 个字"
-    );
-    assert_eq!(
-        Lang::from_accept_language("en-US,en;q=0.9,zh;q=0.8"),
-        Some(Lang::En)
-    );
-    assert_eq!(
-        Lang::from_accept_language("fr-FR, zh-CN;q=0.5"),
-        Some(Lang::Zh)
-    );
+    assert_eq!(tf(Lang::Zh, "error.too_long", &[("max", "40".into())]), "不能超过 40 个字");
+    assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,zh;q=0.8"), Some(Lang::En));
+    assert_eq!(Lang::from_accept_language("fr-FR, zh-CN;q=0.5"), Some(Lang::Zh));
     assert_eq!(Lang::from_accept_language("fr"), None);
 }

@@ -30,10 +30,7 @@ struct AccountPage {
 
 impl AccountPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 }
 
@@ -71,19 +68,12 @@ pub async fn change_password(
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let u = user.0.user.clone();
-    let (_, stored) = state
-        .store
-        .user_for_login(&u.username)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
+    let (_, stored) = state.store.user_for_login(&u.username).await?.ok_or(AppError::Unauthorized)?;
     let current = f.current.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
-        .await
-        .map_err(AppError::internal)?;
+    let ok =
+        tokio::task::spawn_blocking(move || password::verify(&current, &stored)).await.map_err(AppError::internal)?;
     let mut errors = Vec::new();
-    let field = |f: &str, code: &'static str| {
-        FieldMessage::new(&linli_domain::FieldError::new(f, code), ctx.lang)
-    };
+    let field = |f: &str, code: &'static str| FieldMessage::new(&linli_domain::FieldError::new(f, code), ctx.lang);
     if !ok {
         errors.push(field("current", "password_wrong"));
     }
@@ -99,10 +89,7 @@ pub async fn change_password(
         errors.push(field("new", "password_unchanged"));
     }
     if !errors.is_empty() {
-        return render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &account_page(&ctx, &user, errors),
-        );
+        return render_with(StatusCode::UNPROCESSABLE_ENTITY, &account_page(&ctx, &user, errors));
     }
     let new = f.new.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&new))
@@ -110,14 +97,7 @@ pub async fn change_password(
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
     state.store.set_password(u.id, &hash, false).await?;
-    let ended = state
-        .store
-        .delete_user_sessions(u.id, Some(&user.0.token))
-        .await?;
+    let ended = state.store.delete_user_sessions(u.id, Some(&user.0.token)).await?;
     tracing::info!(username = %u.username, other_sessions_ended = ended, "password changed");
-    Ok((
-        flash(jar, "flash.password_changed"),
-        Redirect::to("/account"),
-    )
-        .into_response())
+    Ok((flash(jar, "flash.password_changed"), Redirect::to("/account")).into_response())
 }

@@ -19,31 +19,19 @@ struct Part {
 /// `part!("key")` for a part still to come, `part!("key", "/path")` for one that is live.
 macro_rules! part {
     ($key:literal) => {
-        Part {
-            key: $key,
-            href: None,
-        }
+        Part { key: $key, href: None }
     };
     ($key:literal, $href:literal) => {
-        Part {
-            key: $key,
-            href: Some($href),
-        }
+        Part { key: $key, href: Some($href) }
     };
 }
 
 fn parts(slug: &str) -> &'static [Part] {
     match slug {
-        "organisation" => &[
-            part!("area.organisation.profile"),
-            part!("area.organisation.bodies"),
-            part!("area.organisation.roles"),
-        ],
-        "planning" => &[
-            part!("area.planning.risks"),
-            part!("area.planning.objectives"),
-            part!("area.planning.plan"),
-        ],
+        "organisation" => {
+            &[part!("area.organisation.profile"), part!("area.organisation.bodies"), part!("area.organisation.roles")]
+        }
+        "planning" => &[part!("area.planning.risks"), part!("area.planning.objectives"), part!("area.planning.plan")],
         "resources" => &[
             part!("area.resources.staff"),
             part!("area.resources.partners"),
@@ -66,14 +54,8 @@ fn parts(slug: &str) -> &'static [Part] {
             part!("area.oversight.ratings"),
             part!("area.oversight.dashboards"),
         ],
-        "improvement" => &[
-            part!("area.improvement.nonconformities"),
-            part!("area.improvement.plans"),
-        ],
-        "assessment" => &[
-            part!("area.assessment.checklist"),
-            part!("area.assessment.report"),
-        ],
+        "improvement" => &[part!("area.improvement.nonconformities"), part!("area.improvement.plans")],
+        "assessment" => &[part!("area.assessment.checklist"), part!("area.assessment.report")],
         _ => &[],
     }
 }
@@ -93,10 +75,7 @@ impl AreaPage {
 }
 
 pub async fn area(ctx: Ctx, Path(slug): Path<String>) -> Result<Html<String>, AppError> {
-    let slug = AREAS
-        .into_iter()
-        .find(|a| *a == slug)
-        .ok_or(AppError::NotFound)?;
+    let slug = AREAS.into_iter().find(|a| *a == slug).ok_or(AppError::NotFound)?;
     let page = AreaPage {
         page: PageCtx::new(&ctx, &format!("area.{slug}.title")),
         slug,

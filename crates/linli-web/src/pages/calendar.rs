@@ -74,13 +74,7 @@ const MONTHS: [Month; 12] = [
     Month::December,
 ];
 
-fn month_view(
-    cal: &Calendar,
-    lang: Lang,
-    year: i32,
-    month: Month,
-    today: Date,
-) -> Option<MonthView> {
+fn month_view(cal: &Calendar, lang: Lang, year: i32, month: Month, today: Date) -> Option<MonthView> {
     let first = Date::from_calendar_date(year, month, 1).ok()?;
     let lead = first.weekday().number_days_from_monday() as usize;
     let mut cells: Vec<Option<DayCell>> = (0..lead).map(|_| None).collect();
@@ -92,16 +86,8 @@ fn month_view(
             None if cal.is_working_day(d) => ("work", String::new()),
             None => ("weekend", String::new()),
         };
-        let class = if d == today {
-            format!("{class} today")
-        } else {
-            class.to_owned()
-        };
-        cells.push(Some(DayCell {
-            day: d.day(),
-            class,
-            label,
-        }));
+        let class = if d == today { format!("{class} today") } else { class.to_owned() };
+        cells.push(Some(DayCell { day: d.day(), class, label }));
         match d.next_day() {
             Some(n) => d = n,
             None => break,
@@ -119,10 +105,7 @@ fn month_view(
         }
         weeks.push(week);
     }
-    Some(MonthView {
-        name: i18n::t(lang, &format!("month.m{}", u8::from(month))),
-        weeks,
-    })
+    Some(MonthView { name: i18n::t(lang, &format!("month.m{}", u8::from(month))), weeks })
 }
 
 fn calendar_page(
@@ -144,10 +127,7 @@ fn calendar_page(
         year,
         loaded: cal.has_year(year),
         working_days: cal.working_days_between(before, last),
-        months: MONTHS
-            .iter()
-            .filter_map(|m| month_view(&cal, lang, year, *m, day))
-            .collect(),
+        months: MONTHS.iter().filter_map(|m| month_view(&cal, lang, year, *m, day)).collect(),
         text: text.unwrap_or_else(|| format_rules(rules.clone())),
         rules: rules
             .into_iter()
@@ -168,11 +148,7 @@ fn calendar_page(
 }
 
 fn valid_year(y: i32) -> Result<i32, AppError> {
-    if (2000..=2100).contains(&y) {
-        Ok(y)
-    } else {
-        Err(AppError::NotFound)
-    }
+    if (2000..=2100).contains(&y) { Ok(y) } else { Err(AppError::NotFound) }
 }
 
 pub async fn page(
@@ -181,18 +157,9 @@ pub async fn page(
     user: SignedInUser,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, AppError> {
-    require_role(
-        &user.0,
-        &Role::ALL
-            .into_iter()
-            .filter(|r| r.is_staff())
-            .collect::<Vec<_>>(),
-    )?;
+    require_role(&user.0, &Role::ALL.into_iter().filter(|r| r.is_staff()).collect::<Vec<_>>())?;
     let year = valid_year(q.year.unwrap_or_else(|| today().year()))?;
-    render_with(
-        StatusCode::OK,
-        &calendar_page(&state, &ctx, &user, year, None, Vec::new()),
-    )
+    render_with(StatusCode::OK, &calendar_page(&state, &ctx, &user, year, None, Vec::new()))
 }
 
 #[derive(Deserialize)]
@@ -236,21 +203,9 @@ pub async fn set_day(
             &calendar_page(&state, &ctx, &user, valid_year(year)?, None, errors),
         );
     };
-    let rule = DayRule {
-        date,
-        kind,
-        name: f.name.trim().to_owned(),
-    };
-    if let Err(e) = state
-        .store
-        .set_calendar_day(&rule, &user.0.user.username)
-        .await
-    {
-        let errors = AppError::from(e)
-            .field_errors(ctx.lang)
-            .into_iter()
-            .map(|m| m.message)
-            .collect();
+    let rule = DayRule { date, kind, name: f.name.trim().to_owned() };
+    if let Err(e) = state.store.set_calendar_day(&rule, &user.0.user.username).await {
+        let errors = AppError::from(e).field_errors(ctx.lang).into_iter().map(|m| m.message).collect();
         return render_with(
             StatusCode::UNPROCESSABLE_ENTITY,
             &calendar_page(&state, &ctx, &user, valid_year(year)?, None, errors),
@@ -278,11 +233,7 @@ pub async fn delete_day(
     state.store.delete_calendar_day(date).await?;
     state.reload_calendar().await?;
     tracing::info!(%date, by = %user.0.user.username, "calendar day removed");
-    Ok((
-        flash(jar, "flash.deleted"),
-        Redirect::to(&back_to(date.year())),
-    )
-        .into_response())
+    Ok((flash(jar, "flash.deleted"), Redirect::to(&back_to(date.year()))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -321,11 +272,7 @@ pub async fn load_year(
                         i18n::tf(
                             ctx.lang,
                             "calendar.line_error",
-                            &[
-                                ("line", e.line.to_string()),
-                                ("text", e.text.clone()),
-                                ("msg", msg.to_owned()),
-                            ],
+                            &[("line", e.line.to_string()), ("text", e.text.clone()), ("msg", msg.to_owned())],
                         )
                     }
                 })
@@ -333,19 +280,10 @@ pub async fn load_year(
             return rejected(lines);
         }
     };
-    if let Err(e) = state
-        .store
-        .replace_calendar_year(year, &rules, &user.0.user.username)
-        .await
-    {
+    if let Err(e) = state.store.replace_calendar_year(year, &rules, &user.0.user.username).await {
         let app = AppError::from(e);
         if let AppError::Invalid(_) = app {
-            return rejected(
-                app.field_errors(ctx.lang)
-                    .into_iter()
-                    .map(|m| m.message)
-                    .collect(),
-            );
+            return rejected(app.field_errors(ctx.lang).into_iter().map(|m| m.message).collect());
         }
         return Err(app);
     }

@@ -67,11 +67,7 @@ pub async fn home(
         None if cal.is_working_day(day) => i18n::t(lang, "home.today_working").to_owned(),
         None => i18n::t(lang, "home.today_weekend").to_owned(),
     };
-    let from = q
-        .from
-        .clone()
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| day.to_string());
+    let from = q.from.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| day.to_string());
     let days = q.days.clone().unwrap_or_default();
     let mut result = None;
     let mut form_error = None;

@@ -39,16 +39,8 @@ pub struct PageCtx {
 }
 
 /// The areas of the standard, in chapter order: (slug, chapter label key).
-pub const AREAS: [&str; 8] = [
-    "organisation",
-    "planning",
-    "resources",
-    "catalogue",
-    "delivery",
-    "oversight",
-    "improvement",
-    "assessment",
-];
+pub const AREAS: [&str; 8] =
+    ["organisation", "planning", "resources", "catalogue", "delivery", "oversight", "improvement", "assessment"];
 
 impl PageCtx {
     pub fn new(ctx: &Ctx, title_key: &str) -> Self {
@@ -98,16 +90,8 @@ impl PageCtx {
 }
 
 fn item(lang: Lang, path: &str, href: &'static str, key: &str) -> NavItem {
-    let current = if href == "/" {
-        path == "/"
-    } else {
-        path == href || path.starts_with(&format!("{href}/"))
-    };
-    NavItem {
-        href,
-        label: i18n::t(lang, key),
-        current,
-    }
+    let current = if href == "/" { path == "/" } else { path == href || path.starts_with(&format!("{href}/")) };
+    NavItem { href, label: i18n::t(lang, key), current }
 }
 
 fn nav(lang: Lang, path: &str, user: Option<&UserHeader>) -> Vec<NavSection> {

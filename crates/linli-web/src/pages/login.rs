@@ -40,13 +40,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn page(
-    ctx: &Ctx,
-    state: &AppState,
-    next: String,
-    username: String,
-    error: Option<String>,
-) -> LoginPage {
+fn page(ctx: &Ctx, state: &AppState, next: String, username: String, error: Option<String>) -> LoginPage {
     LoginPage {
         page: PageCtx::new(ctx, "login.title"),
         next,
@@ -69,11 +63,7 @@ fn page(
     }
 }
 
-pub async fn form(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<NextQuery>,
-) -> Result<Response, AppError> {
+pub async fn form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
     let next = safe_next(q.next.as_deref());
     if ctx.user.is_some() {
         return Ok(Redirect::to(&next).into_response());
@@ -99,34 +89,21 @@ pub async fn submit(
     let next = safe_next(f.next.as_deref());
     if f.username.trim().is_empty() || f.password.is_empty() {
         let msg = ctx.t("login.missing").to_owned();
-        return render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&ctx, &state, next, f.username, Some(msg)),
-        );
+        return render_with(StatusCode::UNPROCESSABLE_ENTITY, &page(&ctx, &state, next, f.username, Some(msg)));
     }
     match sign_in(&state, &f.username, &f.password, &ctx).await? {
         Ok((session, user)) => {
             let jar = jar.add(cookie(SESSION_COOKIE, session.token, state.config.https));
-            let to = if user.must_change_password {
-                "/account?must_change=1".to_owned()
-            } else {
-                next
-            };
+            let to = if user.must_change_password { "/account?must_change=1".to_owned() } else { next };
             Ok((jar, Redirect::to(&to)).into_response())
         }
         Err(failure) => {
             let (status, msg) = match failure {
-                LoginFailure::BadCredentials => (
-                    StatusCode::UNAUTHORIZED,
-                    ctx.t("login.bad_credentials").to_owned(),
-                ),
-                LoginFailure::Locked { until } => (
-                    StatusCode::FORBIDDEN,
-                    tf(ctx.lang, "login.locked", &[("until", local_time(until))]),
-                ),
-                LoginFailure::Disabled => {
-                    (StatusCode::FORBIDDEN, ctx.t("login.disabled").to_owned())
+                LoginFailure::BadCredentials => (StatusCode::UNAUTHORIZED, ctx.t("login.bad_credentials").to_owned()),
+                LoginFailure::Locked { until } => {
+                    (StatusCode::FORBIDDEN, tf(ctx.lang, "login.locked", &[("until", local_time(until))]))
                 }
+                LoginFailure::Disabled => (StatusCode::FORBIDDEN, ctx.t("login.disabled").to_owned()),
             };
             render_with(status, &page(&ctx, &state, next, f.username, Some(msg)))
         }

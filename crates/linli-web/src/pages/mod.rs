@@ -48,9 +48,7 @@ async fn not_found() -> AppError {
 
 /// Renders a template into a page response.
 pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {
-    t.render()
-        .map(Html)
-        .map_err(|e| AppError::internal(format!("template: {e}")))
+    t.render().map(Html).map_err(|e| AppError::internal(format!("template: {e}")))
 }
 
 /// Renders a template with a status other than 200 (a form re-shown with its errors).

@@ -26,21 +26,13 @@ fn pref(name: &'static str, value: &'static str) -> Cookie<'static> {
         .build()
 }
 
-pub async fn lang(
-    Path(code): Path<String>,
-    Query(q): Query<Back>,
-    jar: CookieJar,
-) -> Result<Response, AppError> {
+pub async fn lang(Path(code): Path<String>, Query(q): Query<Back>, jar: CookieJar) -> Result<Response, AppError> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
     let jar = jar.add(pref(LANG_COOKIE, lang.code()));
     Ok((jar, Redirect::to(&safe_next(q.back.as_deref()))).into_response())
 }
 
-pub async fn senior(
-    Path(on): Path<String>,
-    Query(q): Query<Back>,
-    jar: CookieJar,
-) -> Result<Response, AppError> {
+pub async fn senior(Path(on): Path<String>, Query(q): Query<Back>, jar: CookieJar) -> Result<Response, AppError> {
     let value = match on.as_str() {
         "on" => "1",
         "off" => "0",

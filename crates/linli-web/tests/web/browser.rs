@@ -6,36 +6,11 @@ use linli_testkit::browser::{Browser, Viewport};
 use linli_testkit::{Engine, spawn_app};
 
 async fn sign_in(b: &Browser, base: &str, username: &str) {
-    b.client
-        .goto(&format!("{base}/login"))
-        .await
-        .expect("open sign-in page");
-    b.client
-        .find(Locator::Id("username"))
-        .await
-        .expect("username field")
-        .send_keys(username)
-        .await
-        .expect("type");
-    b.client
-        .find(Locator::Id("password"))
-        .await
-        .expect("password field")
-        .send_keys("Linli@2026")
-        .await
-        .expect("type");
-    b.client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
-    b.client
-        .wait()
-        .for_element(Locator::Css(".who-name"))
-        .await
-        .expect("signed in: the header shows the user");
+    b.client.goto(&format!("{base}/login")).await.expect("open sign-in page");
+    b.client.find(Locator::Id("username")).await.expect("username field").send_keys(username).await.expect("type");
+    b.client.find(Locator::Id("password")).await.expect("password field").send_keys("Linli@2026").await.expect("type");
+    b.client.find(Locator::Css("form.form button[type=submit]")).await.expect("submit").click().await.expect("click");
+    b.client.wait().for_element(Locator::Css(".who-name")).await.expect("signed in: the header shows the user");
 }
 
 // A window worker signs in on a desktop; the home page greets them and the calendar renders.
@@ -47,67 +22,25 @@ async fn desktop_sign_in_and_pages() {
     b.client.goto(&format!("{base}/")).await.expect("home");
     b.screenshot("home-public-desktop").await;
     sign_in(&b, &base, "chuangkou").await;
-    let h1 = b
-        .client
-        .find(Locator::Css("main h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
+    let h1 = b.client.find(Locator::Css("main h1")).await.expect("h1").text().await.expect("text");
     assert_eq!(h1, "王芳，您好");
     b.screenshot("home-desktop").await;
 
     // The deadline calculator works without JavaScript help: a plain GET form.
     // A date input is the browser's own widget (its typing order follows the locale): set it.
-    b.client
-        .execute(
-            "document.getElementById('from').value = '2026-02-12';",
-            vec![],
-        )
-        .await
-        .expect("set the date");
-    b.client
-        .find(Locator::Id("days"))
-        .await
-        .expect("days")
-        .send_keys("5")
-        .await
-        .expect("type");
-    b.client
-        .find(Locator::Css("form[action='/'] button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
-    let result = b
-        .client
-        .wait()
-        .for_element(Locator::Css(".result strong"))
-        .await
-        .expect("result")
-        .text()
-        .await
-        .expect("text");
+    b.client.execute("document.getElementById('from').value = '2026-02-12';", vec![]).await.expect("set the date");
+    b.client.find(Locator::Id("days")).await.expect("days").send_keys("5").await.expect("type");
+    b.client.find(Locator::Css("form[action='/'] button")).await.expect("button").click().await.expect("click");
+    let result =
+        b.client.wait().for_element(Locator::Css(".result strong")).await.expect("result").text().await.expect("text");
     assert!(result.starts_with("2026-02-26"), "{result}");
 
-    b.client
-        .goto(&format!("{base}/admin/calendar?year=2026"))
-        .await
-        .expect("calendar");
-    let cells = b
-        .client
-        .find_all(Locator::Css("td.holiday"))
-        .await
-        .expect("holiday cells");
+    b.client.goto(&format!("{base}/admin/calendar?year=2026")).await.expect("calendar");
+    let cells = b.client.find_all(Locator::Css("td.holiday")).await.expect("holiday cells");
     assert_eq!(cells.len(), 33, "every 2026 holiday day is marked");
     b.screenshot("calendar-desktop").await;
 
-    b.client
-        .goto(&format!("{base}/prefs/senior/on?back=%2F"))
-        .await
-        .expect("senior mode");
+    b.client.goto(&format!("{base}/prefs/senior/on?back=%2F")).await.expect("senior mode");
     b.screenshot("home-senior-desktop").await;
     b.close().await;
 }
@@ -121,37 +54,15 @@ async fn phone_sign_in_and_home() {
     sign_in(&b, &base, "wangge").await;
     let overflow = b
         .client
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth;",
-            vec![],
-        )
+        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
         .await
         .expect("measure");
-    assert_eq!(
-        overflow.as_i64(),
-        Some(0),
-        "no horizontal scrolling on a phone"
-    );
+    assert_eq!(overflow.as_i64(), Some(0), "no horizontal scrolling on a phone");
     b.screenshot("home-phone").await;
-    b.client
-        .find(Locator::Css("a.menu-link"))
-        .await
-        .expect("menu link")
-        .click()
-        .await
-        .expect("click");
-    let nav_visible = b
-        .client
-        .find(Locator::Id("site-nav"))
-        .await
-        .expect("nav")
-        .is_displayed()
-        .await
-        .expect("displayed");
+    b.client.find(Locator::Css("a.menu-link")).await.expect("menu link").click().await.expect("click");
+    let nav_visible =
+        b.client.find(Locator::Id("site-nav")).await.expect("nav").is_displayed().await.expect("displayed");
     assert!(nav_visible);
-    b.client
-        .goto(&format!("{base}/login"))
-        .await
-        .expect("login");
+    b.client.goto(&format!("{base}/login")).await.expect("login");
     b.close().await;
 }

@@ -10,21 +10,12 @@ use reqwest::Response;
 
 /// The body of a problem+json response, checking its content type.
 pub async fn problem(r: Response) -> serde_json::Value {
-    let ct = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert_eq!(ct, "application/problem+json", "status {}", r.status());
     r.json().await.expect("problem body")
 }
 
 /// The `Location` of a redirect.
 pub fn location(r: &Response) -> String {
-    r.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }

@@ -7,60 +7,21 @@ use linli_testkit::{Engine, spawn_app};
 async fn health_readiness_metrics_and_request_ids() {
     let app = spawn_app(Engine::Sqlite).await;
     let c = app.client();
-    assert_eq!(
-        c.get(app.url("/healthz"))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("body"),
-        "ok"
-    );
-    assert_eq!(
-        c.get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        200
-    );
-    let r = c
-        .get(app.url("/"))
-        .header("x-request-id", "trace-me-42")
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        r.headers().get("x-request-id").map(|v| v.as_bytes()),
-        Some(&b"trace-me-42"[..])
-    );
+    assert_eq!(c.get(app.url("/healthz")).send().await.expect("get").text().await.expect("body"), "ok");
+    assert_eq!(c.get(app.url("/readyz")).send().await.expect("get").status(), 200);
+    let r = c.get(app.url("/")).header("x-request-id", "trace-me-42").send().await.expect("get");
+    assert_eq!(r.headers().get("x-request-id").map(|v| v.as_bytes()), Some(&b"trace-me-42"[..]));
     let r = c.get(app.url("/healthz")).send().await.expect("get");
-    assert!(
-        r.headers()
-            .get("x-request-id")
-            .is_some_and(|v| v.len() >= 32),
-        "a fresh id when none is sent"
-    );
+    assert!(r.headers().get("x-request-id").is_some_and(|v| v.len() >= 32), "a fresh id when none is sent");
     let m = c.get(app.url("/metrics")).send().await.expect("get");
     assert_eq!(m.status(), 200, "loopback may read metrics");
     let text = m.text().await.expect("body");
-    assert!(
-        text.contains("linli_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"}"),
-        "{text}"
-    );
+    assert!(text.contains("linli_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"}"), "{text}");
     assert!(text.contains("linli_build_info"));
 
     // Readiness follows the database.
     app.store().close().await;
-    assert_eq!(
-        c.get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        503
-    );
+    assert_eq!(c.get(app.url("/readyz")).send().await.expect("get").status(), 503);
 }
 
 // Assets come from the binary; versioned URLs may be cached for a year.
@@ -68,49 +29,14 @@ async fn health_readiness_metrics_and_request_ids() {
 async fn assets_are_embedded_and_cacheable() {
     let app = spawn_app(Engine::Sqlite).await;
     let c = app.client();
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
-    let start = html
-        .find("/assets/app.css?v=")
-        .expect("versioned stylesheet link");
-    let href = html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let html = c.get(app.url("/")).send().await.expect("get").text().await.expect("body");
+    let start = html.find("/assets/app.css?v=").expect("versioned stylesheet link");
+    let href = html[start..].split('"').next().unwrap_or_default().to_owned();
     let r = c.get(app.url(&href)).send().await.expect("get");
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.headers().get("content-type").map(|v| v.as_bytes()),
-        Some(&b"text/css"[..])
-    );
-    assert!(
-        r.headers()
-            .get("cache-control")
-            .is_some_and(|v| v.to_str().unwrap_or("").contains("immutable"))
-    );
-    let r = c
-        .get(app.url("/assets/app.css?v=stale"))
-        .send()
-        .await
-        .expect("get");
-    assert!(
-        r.headers()
-            .get("cache-control")
-            .is_some_and(|v| !v.to_str().unwrap_or("").contains("immutable"))
-    );
-    assert_eq!(
-        c.get(app.url("/assets/nope.js"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        404
-    );
+    assert_eq!(r.headers().get("content-type").map(|v| v.as_bytes()), Some(&b"text/css"[..]));
+    assert!(r.headers().get("cache-control").is_some_and(|v| v.to_str().unwrap_or("").contains("immutable")));
+    let r = c.get(app.url("/assets/app.css?v=stale")).send().await.expect("get");
+    assert!(r.headers().get("cache-control").is_some_and(|v| !v.to_str().unwrap_or("").contains("immutable")));
+    assert_eq!(c.get(app.url("/assets/nope.js")).send().await.expect("get").status(), 404);
 }

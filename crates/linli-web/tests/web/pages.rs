@@ -11,73 +11,27 @@ async fn home_language_and_headers(engine: Engine) {
     let r = c.get(app.url("/")).send().await.expect("get");
     assert_eq!(r.status(), 200);
     let h = r.headers().clone();
-    let csp = h
-        .get("content-security-policy")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(
-        csp.contains("script-src 'self'")
-            && csp.contains("frame-ancestors 'none'")
-            && !csp.contains("unsafe-inline")
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline")
     );
-    assert_eq!(
-        h.get("x-frame-options").map(|v| v.as_bytes()),
-        Some(&b"DENY"[..])
-    );
-    assert_eq!(
-        h.get("x-content-type-options").map(|v| v.as_bytes()),
-        Some(&b"nosniff"[..])
-    );
-    assert_eq!(
-        h.get("cache-control").map(|v| v.as_bytes()),
-        Some(&b"no-store"[..])
-    );
-    assert!(
-        h.get("strict-transport-security").is_none(),
-        "no HSTS over plain HTTP"
-    );
+    assert_eq!(h.get("x-frame-options").map(|v| v.as_bytes()), Some(&b"DENY"[..]));
+    assert_eq!(h.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
+    assert_eq!(h.get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]));
+    assert!(h.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
     let html = r.text().await.expect("body");
     assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("社区服务，一站办好"));
     assert!(!html.contains("⟨?⟩"), "a message key is missing");
 
-    let r = c
-        .get(app.url("/prefs/lang/en?back=%2Farea%2Fplanning"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        (r.status().as_u16(), location(&r)),
-        (303, "/area/planning".to_owned())
-    );
-    let html = c
-        .get(app.url("/area/planning"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let r = c.get(app.url("/prefs/lang/en?back=%2Farea%2Fplanning")).send().await.expect("get");
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/area/planning".to_owned()));
+    let html = c.get(app.url("/area/planning")).send().await.expect("get").text().await.expect("body");
     assert!(html.contains("<html lang=\"en\">") && html.contains("Risk and opportunity register"));
     let r = c.get(app.url("/prefs/lang/fr")).send().await.expect("get");
     assert_eq!(r.status(), 404);
-    let r = c
-        .get(app.url("/prefs/senior/on?back=https%3A%2F%2Fevil.example"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        location(&r),
-        "/",
-        "preference links never send visitors off-site"
-    );
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let r = c.get(app.url("/prefs/senior/on?back=https%3A%2F%2Fevil.example")).send().await.expect("get");
+    assert_eq!(location(&r), "/", "preference links never send visitors off-site");
+    let html = c.get(app.url("/")).send().await.expect("get").text().await.expect("body");
     assert!(html.contains("class=\"senior\""));
 }
 
@@ -94,70 +48,28 @@ async fn sign_in_form(engine: Engine) {
             ("next", next.to_owned()),
         ]
     };
-    let r = c
-        .post(app.url("/login"))
-        .form(&form("", "Linli@2026", "/"))
-        .send()
-        .await
-        .expect("post");
+    let r = c.post(app.url("/login")).form(&form("", "Linli@2026", "/")).send().await.expect("post");
     assert_eq!(r.status(), 403);
     assert!(r.text().await.expect("body").contains("页面已过期"));
 
     let token = app.form_token(&c, "/login").await;
-    let r = c
-        .post(app.url("/login"))
-        .form(&form(&token, "nope-Nope1", "/"))
-        .send()
-        .await
-        .expect("post");
+    let r = c.post(app.url("/login")).form(&form(&token, "nope-Nope1", "/")).send().await.expect("post");
     assert_eq!(r.status(), 401);
     let html = r.text().await.expect("body");
-    assert!(
-        html.contains("用户名或密码不正确") && html.contains("value=\"shuji\""),
-        "the form keeps the username"
-    );
+    assert!(html.contains("用户名或密码不正确") && html.contains("value=\"shuji\""), "the form keeps the username");
 
-    let r = c
-        .post(app.url("/login"))
-        .form(&form(&token, "Linli@2026", "//evil.example/x"))
-        .send()
-        .await
-        .expect("post");
+    let r = c.post(app.url("/login")).form(&form(&token, "Linli@2026", "//evil.example/x")).send().await.expect("post");
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/".to_owned()));
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let html = c.get(app.url("/")).send().await.expect("get").text().await.expect("body");
     assert!(html.contains("郑丽华，您好") && html.contains("社区书记/主任 · 榕华社区"));
 
     // The anonymous token no longer works once signed in: forms carry the session's token.
-    let r = c
-        .post(app.url("/logout"))
-        .form(&[("_csrf", token.as_str())])
-        .send()
-        .await
-        .expect("post");
+    let r = c.post(app.url("/logout")).form(&[("_csrf", token.as_str())]).send().await.expect("post");
     assert_eq!(r.status(), 403);
     let session_token = app.form_token(&c, "/").await;
-    let r = c
-        .post(app.url("/logout"))
-        .form(&[("_csrf", session_token.as_str())])
-        .send()
-        .await
-        .expect("post");
+    let r = c.post(app.url("/logout")).form(&[("_csrf", session_token.as_str())]).send().await.expect("post");
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/".to_owned()));
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    let html = c.get(app.url("/")).send().await.expect("get").text().await.expect("body");
     assert!(html.contains("您已安全退出") && html.contains("工作人员登录"));
 }
 
@@ -169,11 +81,7 @@ async fn cross_site_posts_are_refused(engine: Engine) {
     let r = c
         .post(app.url("/login"))
         .header("origin", "https://evil.example")
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "admin"),
-            ("password", "Linli@2026"),
-        ])
+        .form(&[("_csrf", token.as_str()), ("username", "admin"), ("password", "Linli@2026")])
         .send()
         .await
         .expect("post");
@@ -181,11 +89,7 @@ async fn cross_site_posts_are_refused(engine: Engine) {
     let r = c
         .post(app.url("/login"))
         .header("sec-fetch-site", "cross-site")
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "admin"),
-            ("password", "Linli@2026"),
-        ])
+        .form(&[("_csrf", token.as_str()), ("username", "admin"), ("password", "Linli@2026")])
         .send()
         .await
         .expect("post");
@@ -196,16 +100,9 @@ async fn cross_site_posts_are_refused(engine: Engine) {
 async fn protected_pages_and_not_found(engine: Engine) {
     let app = spawn_app(engine).await;
     let c = app.client();
-    let r = c
-        .get(app.url("/admin/calendar?year=2026"))
-        .send()
-        .await
-        .expect("get");
+    let r = c.get(app.url("/admin/calendar?year=2026")).send().await.expect("get");
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        location(&r),
-        "/login?next=%2Fadmin%2Fcalendar%3Fyear%3D2026"
-    );
+    assert_eq!(location(&r), "/login?next=%2Fadmin%2Fcalendar%3Fyear%3D2026");
     let r = c.get(app.url("/no/such/page")).send().await.expect("get");
     assert_eq!(r.status(), 404);
     let html = r.text().await.expect("body");
@@ -219,39 +116,19 @@ async fn calendar_page_permissions_and_load(engine: Engine) {
     let app = spawn_app(engine).await;
     let resident = app.client();
     app.sign_in(&resident, "jumin").await;
-    assert_eq!(
-        resident
-            .get(app.url("/admin/calendar"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        403
-    );
+    assert_eq!(resident.get(app.url("/admin/calendar")).send().await.expect("get").status(), 403);
 
     let worker = app.client();
     app.sign_in(&worker, "chuangkou").await;
-    let r = worker
-        .get(app.url("/admin/calendar?year=2026"))
-        .send()
-        .await
-        .expect("get");
+    let r = worker.get(app.url("/admin/calendar?year=2026")).send().await.expect("get");
     assert_eq!(r.status(), 200);
     let html = r.text().await.expect("body");
     assert!(html.contains("本年共 248 个工作日") && html.contains("春节"));
-    assert!(
-        !html.contains("action=\"/admin/calendar/load\""),
-        "no edit forms for a window worker"
-    );
+    assert!(!html.contains("action=\"/admin/calendar/load\""), "no edit forms for a window worker");
     let token = app.form_token(&worker, "/admin/calendar").await;
     let r = worker
         .post(app.url("/admin/calendar/day"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("date", "2026-12-25"),
-            ("kind", "holiday"),
-            ("name", "圣诞"),
-        ])
+        .form(&[("_csrf", token.as_str()), ("date", "2026-12-25"), ("kind", "holiday"), ("name", "圣诞")])
         .send()
         .await
         .expect("post");
@@ -269,21 +146,9 @@ async fn calendar_page_permissions_and_load(engine: Engine) {
         .expect("post");
     assert_eq!(r.status(), 422);
     let html = r.text().await.expect("body");
-    assert!(
-        html.contains("第 2 行") && html.contains("2027-02-30 holiday 春节"),
-        "the bad line is named"
-    );
-    assert!(
-        html.contains("2027-02-30"),
-        "the text is kept for correction"
-    );
-    assert!(
-        !app.store()
-            .calendar()
-            .await
-            .expect("calendar")
-            .has_year(2027)
-    );
+    assert!(html.contains("第 2 行") && html.contains("2027-02-30 holiday 春节"), "the bad line is named");
+    assert!(html.contains("2027-02-30"), "the text is kept for correction");
+    assert!(!app.store().calendar().await.expect("calendar").has_year(2027));
 
     let good = "2027-01-01 holiday 元旦\n2027-02-06..2027-02-13 holiday 春节\n";
     let r = admin
@@ -292,18 +157,8 @@ async fn calendar_page_permissions_and_load(engine: Engine) {
         .send()
         .await
         .expect("post");
-    assert_eq!(
-        (r.status().as_u16(), location(&r)),
-        (303, "/admin/calendar?year=2027".to_owned())
-    );
-    let html = admin
-        .get(app.url("/admin/calendar?year=2027"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/admin/calendar?year=2027".to_owned()));
+    let html = admin.get(app.url("/admin/calendar?year=2027")).send().await.expect("get").text().await.expect("body");
     assert!(html.contains("已导入") && html.contains("2027-02-13"));
     let r = admin
         .post(app.url("/admin/calendar/day/delete"))
@@ -312,14 +167,7 @@ async fn calendar_page_permissions_and_load(engine: Engine) {
         .await
         .expect("post");
     assert_eq!(r.status(), 303);
-    assert!(
-        app.store()
-            .calendar()
-            .await
-            .expect("calendar")
-            .rule(time::macros::date!(2027 - 01 - 01))
-            .is_none()
-    );
+    assert!(app.store().calendar().await.expect("calendar").rule(time::macros::date!(2027 - 01 - 01)).is_none());
 }
 
 // Changing a password checks the current one and the rules, then signs out other sessions.
@@ -340,47 +188,17 @@ async fn password_change(engine: Engine) {
             ])
             .send()
     };
-    let r = post("Wrong@2026x", "Better#Pass9", "Better#Pass9")
-        .await
-        .expect("post");
+    let r = post("Wrong@2026x", "Better#Pass9", "Better#Pass9").await.expect("post");
     assert_eq!(r.status(), 422);
     assert!(r.text().await.expect("body").contains("当前密码不正确"));
     let r = post("Linli@2026", "short", "short").await.expect("post");
     assert!(r.text().await.expect("body").contains("密码至少 8 位"));
-    let r = post("Linli@2026", "Better#Pass9", "Better#Pass8")
-        .await
-        .expect("post");
-    assert!(
-        r.text()
-            .await
-            .expect("body")
-            .contains("两次输入的新密码不一致")
-    );
-    let r = post("Linli@2026", "Better#Pass9", "Better#Pass9")
-        .await
-        .expect("post");
-    assert_eq!(
-        (r.status().as_u16(), location(&r)),
-        (303, "/account".to_owned())
-    );
-    assert_eq!(
-        here.get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        200
-    );
-    assert_eq!(
-        elsewhere
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        401,
-        "other sessions end"
-    );
+    let r = post("Linli@2026", "Better#Pass9", "Better#Pass8").await.expect("post");
+    assert!(r.text().await.expect("body").contains("两次输入的新密码不一致"));
+    let r = post("Linli@2026", "Better#Pass9", "Better#Pass9").await.expect("post");
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/account".to_owned()));
+    assert_eq!(here.get(app.url("/api/v1/me")).send().await.expect("get").status(), 200);
+    assert_eq!(elsewhere.get(app.url("/api/v1/me")).send().await.expect("get").status(), 401, "other sessions end");
 }
 
 engine_tests!(

@@ -20,27 +20,15 @@ pub async fn run(file: Option<&Path>, cmd: CalendarCommand) -> Result<ExitCode> 
             print!("{}", format_rules(cal.rules_in_year(year)));
             Ok(ExitCode::SUCCESS)
         }
-        CalendarCommand::Load {
-            db,
-            year,
-            file: rules_file,
-        } => {
+        CalendarCommand::Load { db, year, file: rules_file } => {
             let text = std::fs::read_to_string(&rules_file)
                 .with_context(|| format!("无法读取 / cannot read {}", rules_file.display()))?;
             let rules = parse_rules(&text).map_err(|errors| {
                 let lines: Vec<String> = errors
                     .iter()
-                    .map(|e| {
-                        format!(
-                            "  第 {} 行 / line {}: {} — {}",
-                            e.line, e.line, e.code, e.text
-                        )
-                    })
+                    .map(|e| format!("  第 {} 行 / line {}: {} — {}", e.line, e.line, e.code, e.text))
                     .collect();
-                anyhow!(
-                    "文件有误，未导入任何内容 / nothing loaded, the file has errors:\n{}",
-                    lines.join("\n")
-                )
+                anyhow!("文件有误，未导入任何内容 / nothing loaded, the file has errors:\n{}", lines.join("\n"))
             })?;
             let store = open_migrated(&load_db(file, &db)?).await?;
             let n = store

@@ -23,10 +23,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             serve::serve(config, false).await
         }
         Command::Demo(args) => {
-            let defaults = Config {
-                db: "linli-demo.db".into(),
-                ..Config::default()
-            };
+            let defaults = Config { db: "linli-demo.db".into(), ..Config::default() };
             let config = load(file, defaults, &args)?;
             logging::init(&config.log_format, &config.log_level);
             serve::serve(config, true).await
@@ -37,11 +34,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&config, true).await?;
             store.migrate().await?;
             let report = store.check().await?;
-            println!(
-                "已迁移到最新 / migrated: {} ({} migrations applied)",
-                store.describe(),
-                report.applied.len()
-            );
+            println!("已迁移到最新 / migrated: {} ({} migrations applied)", store.describe(), report.applied.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(db) => {
@@ -59,25 +52,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn load(file: Option<&std::path::Path>, defaults: Config, args: &ServeArgs) -> Result<Config> {
-    Config::load(
-        file,
-        defaults,
-        Overrides {
-            db: args.db.db.clone(),
-            listen: args.listen.clone(),
-        },
-    )
+    Config::load(file, defaults, Overrides { db: args.db.db.clone(), listen: args.listen.clone() })
 }
 
 pub(crate) fn load_db(file: Option<&std::path::Path>, db: &DbArgs) -> Result<Config> {
-    Config::load(
-        file,
-        Config::default(),
-        Overrides {
-            db: db.db.clone(),
-            listen: None,
-        },
-    )
+    Config::load(file, Config::default(), Overrides { db: db.db.clone(), listen: None })
 }
 
 /// Opens the configured database.

@@ -17,7 +17,10 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
     }
     let state = AppState::new(store.clone(), config.web(demo)).await?;
     let listener = TcpListener::bind(&config.listen).await.with_context(|| {
-        format!("无法监听 {}：地址已被占用或无权使用，请用 --listen 换一个地址 / cannot listen on that address", config.listen)
+        format!(
+            "无法监听 {}：地址已被占用或无权使用，请用 --listen 换一个地址 / cannot listen on that address",
+            config.listen
+        )
     })?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, db = %store.describe(), "linli is listening");
@@ -27,16 +30,11 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
         println!("主演示社区 / main demo community: 榕华社区 {MAIN_COMMUNITY}");
         println!("演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):");
         for d in demo_logins() {
-            println!(
-                "  {:<12} {}  {:?} @ {}",
-                d.username, d.name, d.role, d.node_name
-            );
+            println!("  {:<12} {}  {:?} @ {}", d.username, d.name, d.role, d.node_name);
         }
         println!("按 Ctrl+C 停止 / press Ctrl+C to stop");
     }
-    linli_web::serve(listener, state, shutdown_signal())
-        .await
-        .context("server stopped with an error")?;
+    linli_web::serve(listener, state, shutdown_signal()).await.context("server stopped with an error")?;
     store.close().await;
     tracing::info!("linli stopped cleanly");
     Ok(ExitCode::SUCCESS)
