@@ -35,6 +35,14 @@ impl Invalid {
         Self(vec![FieldError::new(field, code)])
     }
 
+    /// Puts every problem on one field (e.g. the password rules onto `new`).
+    pub fn renamed(mut self, field: &str) -> Self {
+        for e in &mut self.0 {
+            e.field = field.to_owned();
+        }
+        self
+    }
+
     /// Prefixes every field name, so a nested value's errors point at the outer field.
     pub fn at(self, field: &str) -> Self {
         Self(

@@ -181,7 +181,7 @@ impl Store {
                 id_number: id_number.into(),
                 access_until: access_until.into(),
             };
-            acting.update_user(u.id, &input).await?;
+            acting.update_user(u.id, &input, false).await?;
         }
         Ok(())
     }

@@ -233,6 +233,7 @@ struct SummaryRow {
     user: UserRow,
     phone_enc: Option<Vec<u8>>,
     id_number_enc: Option<Vec<u8>>,
+    id_number_idx: Option<Vec<u8>>,
 }
 
 impl Acting<'_> {
@@ -259,7 +260,7 @@ impl Acting<'_> {
              AND ($2 IS NULL OR lower(u.username) LIKE $2 ESCAPE '\\' OR u.display_name LIKE $2 ESCAPE '\\') \
              AND ($3 IS NULL OR u.role = $3)";
         let list = format!(
-            "{} , u.phone_enc, u.id_number_enc FROM app_user u JOIN node n ON n.code = u.node_code {filter} \
+            "{} , u.phone_enc, u.id_number_enc, u.id_number_idx FROM app_user u JOIN node n ON n.code = u.node_code {filter} \
              ORDER BY u.node_code, u.username LIMIT $4 OFFSET $5",
             select_user!("")
         );
@@ -285,7 +286,7 @@ impl Acting<'_> {
 
     async fn summary_row(&self, id: Uuid) -> StoreResult<SummaryRow> {
         let row: Option<SummaryRow> = on_db!(self.store, |pool| sqlx::query_as(select_user!(
-            ", u.phone_enc, u.id_number_enc FROM app_user u JOIN node n ON n.code = u.node_code WHERE u.id = $1"
+            ", u.phone_enc, u.id_number_enc, u.id_number_idx FROM app_user u JOIN node n ON n.code = u.node_code WHERE u.id = $1"
         ))
         .bind(id)
         .fetch_optional(pool)
@@ -370,8 +371,12 @@ impl Acting<'_> {
 
     /// Changes name, role, node, personal fields and access window; moving an account needs
     /// the right at both the old and the new node.
-    pub async fn update_user(&self, id: Uuid, input: &UserInput) -> StoreResult<UserSummary> {
+    ///
+    /// With `blank_keeps`, a blank phone or ID number keeps the stored one (forms never get
+    /// the whole values back, so they cannot send them again); otherwise blank clears it.
+    pub async fn update_user(&self, id: Uuid, input: &UserInput, blank_keeps: bool) -> StoreResult<UserSummary> {
         let before = self.user(id).await?;
+        let stored = self.summary_row(id).await?;
         self.check(Resource::User, Action::Update, &before.user.node_code)?;
         let f = input.validate(false, crate::today())?;
         self.check(Resource::User, Action::Update, &f.node_code).map_err(crate::node::not_found_is_forbidden)?;
@@ -383,6 +388,19 @@ impl Acting<'_> {
             return Err(StoreError::Invalid(Invalid::one("role", "own_role")));
         }
         let keys = self.store.keys()?;
+        let phone_enc = match &f.phone {
+            Some(p) => Some(keys.encrypt(Field::Phone, p.as_str())),
+            None if blank_keeps => stored.phone_enc.clone(),
+            None => None,
+        };
+        let (id_enc, id_idx) = match &f.id_number {
+            Some(i) => (Some(keys.encrypt(Field::IdNumber, i.as_str())), Some(keys.blind_index(i.as_str()))),
+            None if blank_keeps => (stored.id_number_enc.clone(), stored.id_number_idx.clone()),
+            None => (None, None),
+        };
+        let phone_after = f.phone.as_ref().map(|p| p.masked()).or_else(|| blank_keeps.then(|| before.phone_masked.clone()).flatten());
+        let id_after =
+            f.id_number.as_ref().map(|i| i.masked()).or_else(|| blank_keeps.then(|| before.id_number_masked.clone()).flatten());
         let entry = Entry::new(
             f.node_code.to_string(),
             "user.update",
@@ -392,7 +410,7 @@ impl Acting<'_> {
                 "before": { "name": before.user.display_name, "role": before.user.role.as_str(), "node": before.user.node_code,
                             "phone": before.phone_masked, "id_number": before.id_number_masked },
                 "after": { "name": f.display_name, "role": f.role.as_str(), "node": f.node_code,
-                           "phone": f.phone.as_ref().map(|p| p.masked()), "id_number": f.id_number.as_ref().map(|i| i.masked()) }
+                           "phone": phone_after, "id_number": id_after }
             }),
         );
         let at = Ts(now());
@@ -406,9 +424,9 @@ impl Acting<'_> {
             .bind(&f.display_name)
             .bind(f.role.as_str())
             .bind(f.node_code.as_str())
-            .bind(f.phone.as_ref().map(|p| keys.encrypt(Field::Phone, p.as_str())))
-            .bind(f.id_number.as_ref().map(|i| keys.encrypt(Field::IdNumber, i.as_str())))
-            .bind(f.id_number.as_ref().map(|i| keys.blind_index(i.as_str())))
+            .bind(&phone_enc)
+            .bind(&id_enc)
+            .bind(&id_idx)
             .bind(f.access_until.map(|d| Ts(end_of_day(d))))
             .bind(at)
             .execute(&mut *tx)

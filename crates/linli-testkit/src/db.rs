@@ -13,6 +13,8 @@ pub struct TestDb {
     drop_pg: Option<(String, String)>,
     /// Verify the audit chains on drop, unless a test breaks them on purpose.
     check_audit: bool,
+    /// The database's key for personal data (base64), e.g. for the CLI via LINLI_SECRET_KEY.
+    key: String,
 }
 
 /// The server the PostgreSQL tests use; the test command exports it when it starts its own.
@@ -61,7 +63,9 @@ impl TestDb {
                 (store, url, None, Some((admin, name)))
             }
         };
-        TestDb { store: store.with_keys(test_keys()), url, _dir: dir, drop_pg, check_audit: true }
+        let key = Keys::generate();
+        let keys = Keys::from_base64(&key).expect("a generated key is valid");
+        TestDb { store: store.with_keys(keys), url, _dir: dir, drop_pg, check_audit: true, key }
     }
 
     pub fn store(&self) -> &Store {
@@ -71,6 +75,11 @@ impl TestDb {
     /// The URL this database opens with, e.g. for running the CLI against it.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The key (base64) the store encrypts personal data with.
+    pub fn key(&self) -> &str {
+        &self.key
     }
 
     /// For a test that tampers with the audit log on purpose.

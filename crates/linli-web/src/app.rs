@@ -21,20 +21,32 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
-use crate::{api, assets, context, csrf, metrics, pages};
+use crate::{api, assets, context, csrf, limits, metrics, pages};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The layers every surface (pages, API) puts around its handlers, outermost last: the rate
+/// limits and the same-origin check, the body limit, timeout and panic catcher, then the error
+/// rendering — which therefore also renders panics, timeouts and oversized bodies — and the
+/// request context that everything inside reads.
+macro_rules! surface {
+    ($router:expr, $state:expr, $context:path, $render:path) => {
+        $router
+            .layer(middleware::from_fn_with_state($state.clone(), limits::public))
+            .layer(middleware::from_fn_with_state($state.clone(), limits::sign_in))
+            .layer(middleware::from_fn_with_state($state.clone(), csrf::same_origin_only))
+            .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+            .layer(CatchPanicLayer::new())
+            .layer(middleware::from_fn($render))
+            .layer(middleware::from_fn_with_state($state.clone(), $context))
+    };
+}
+
 /// The whole application as an axum router.
 pub fn app(state: AppState) -> Router {
-    let pages = pages::router()
-        .layer(middleware::from_fn(pages::render_errors))
-        .layer(middleware::from_fn(csrf::same_origin_only))
-        .layer(middleware::from_fn_with_state(state.clone(), context::for_pages));
-    let api = api::router()
-        .layer(middleware::from_fn(api::render_errors))
-        .layer(middleware::from_fn(csrf::same_origin_only))
-        .layer(middleware::from_fn_with_state(state.clone(), context::for_api));
+    let pages = surface!(pages::router(), state, context::for_pages, pages::render_errors);
+    let api = surface!(api::router(), state, context::for_api, api::render_errors);
 
     Router::new()
         .nest("/api/v1", api)
@@ -45,9 +57,6 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
@@ -64,7 +73,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let purge = tokio::spawn(purge_sessions(state.clone()));
+    let purge = tokio::spawn(housekeeping(state.clone()));
     let router = app(state);
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
@@ -73,16 +82,25 @@ pub async fn serve(
     result
 }
 
-/// Removes ended sessions every ten minutes, so the table holds only live ones.
-async fn purge_sessions(state: AppState) {
-    let mut every = tokio::time::interval(Duration::from_secs(600));
+/// Housekeeping every minute: the calendar is re-read (another instance may have changed it),
+/// rate-limit memory is trimmed; every ten minutes ended sessions are removed.
+async fn housekeeping(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    let mut minutes = 0u64;
     loop {
         every.tick().await;
-        match state.store.purge_sessions(state.config.session_idle).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(removed = n, "purged ended sessions"),
-            Err(e) => tracing::warn!(error = %e, "could not purge ended sessions; will retry"),
+        if let Err(e) = state.reload_calendar().await {
+            tracing::warn!(error = %e, "could not re-read the calendar; keeping the copy in memory");
         }
+        state.limits.tidy();
+        if minutes % 10 == 0 {
+            match state.store.purge_sessions(state.config.session_idle).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "purged ended sessions"),
+                Err(e) => tracing::warn!(error = %e, "could not purge ended sessions; will retry"),
+            }
+        }
+        minutes += 1;
     }
 }
 
@@ -104,7 +122,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Metrics are for the operator: served to loopback only unless configured otherwise.
 async fn metrics_text(State(state): State<AppState>, req: Request) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>();
-    let local = peer.is_some_and(|p| p.0.ip().is_loopback());
+    // Behind a proxy on the same machine every client looks like loopback: a forwarded
+    // request is never "local".
+    let proxied = req.headers().contains_key("x-forwarded-for");
+    let local = peer.is_some_and(|p| p.0.ip().is_loopback()) && !proxied;
     if !local && !state.config.metrics_public {
         return StatusCode::FORBIDDEN.into_response();
     }

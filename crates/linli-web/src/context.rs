@@ -4,11 +4,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::{HeaderMap, request::Parts};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, Request, State};
+use axum::http::{HeaderMap, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use linli_store::Actor;
 use linli_store::session::Session;
 use linli_store::user::User;
 
@@ -36,16 +37,21 @@ pub struct Ctx {
     pub lang: Lang,
     /// 适老化: large text, high contrast.
     pub senior: bool,
+    /// The signed-in user (session cookie).
     pub user: Option<Arc<SignedIn>>,
+    /// An integration calling the API with a bearer token.
+    pub token: Option<Arc<Actor>>,
     /// The token forms must echo: the session's, or the anonymous cookie's before sign-in.
     pub csrf: String,
     pub request_id: String,
-    /// Path and query of this request, for "back" links and sign-in redirects.
+    /// Path and query of this request as the client sent it, for "back" links and redirects.
     pub path: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-    /// A one-time message key left by the previous request (e.g. "saved").
+    /// A one-time message key left by the previous request (e.g. "flash.saved").
     pub flash: Option<&'static str>,
+    /// Cookies get `Secure` (the site is served over HTTPS).
+    pub https: bool,
 }
 
 impl Ctx {
@@ -56,6 +62,15 @@ impl Ctx {
     pub fn t(&self, key: &str) -> &'static str {
         i18n::t(self.lang, key)
     }
+
+    /// The one acting: the signed-in user, or the token's integration.
+    pub fn actor(&self) -> Option<Actor> {
+        match (&self.user, &self.token) {
+            (Some(s), _) => Some(Actor::user(&s.user, self.ip.clone())),
+            (None, Some(t)) => Some(t.as_ref().clone()),
+            (None, None) => None,
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -65,9 +80,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-fn client_ip(parts_headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<String> {
+/// The client's address: the peer, or behind a trusted proxy the first `X-Forwarded-For` hop.
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<String> {
     if trust_proxy {
-        let forwarded = parts_headers
+        let forwarded = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
@@ -80,8 +96,8 @@ fn client_ip(parts_headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: b
     peer.map(|p| p.ip().to_string())
 }
 
-/// Which kind of routes a context is for: pages ignore `Accept-Language` (Chinese first),
-/// the API honours it.
+/// Which kind of routes a context is for: pages ignore `Accept-Language` (Chinese first) and
+/// bearer tokens; the API honours both.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
     Pages,
@@ -101,7 +117,8 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
     let headers = req.headers();
     let jar = CookieJar::from_headers(headers);
     let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let path = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    let uri = req.extensions().get::<OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| req.uri().clone());
+    let path = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let ip = client_ip(headers, peer, state.config.trust_proxy);
     let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -114,13 +131,27 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
         Surface::Api => header_lang().or(cookie_lang).unwrap_or_default(),
     };
 
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
     let mut user = None;
-    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
-        match state.store.session(&token, state.config.session_idle).await {
-            Ok(Some((session, u))) => user = Some(Arc::new(SignedIn { user: u, session, token })),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(request_id, error = %e, "could not look up the session; treating the request as signed out")
+    let mut token = None;
+    match (surface, bearer) {
+        (Surface::Api, Some(secret)) => match state.store.token_actor(&secret, ip.clone()).await {
+            Ok(found) => token = found.map(Arc::new),
+            Err(e) => tracing::error!(request_id, error = %e, "could not look up the API token; treating it as unknown"),
+        },
+        _ => {
+            if let Some(t) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+                match state.store.session(&t, state.config.session_idle).await {
+                    Ok(Some((session, u))) => user = Some(Arc::new(SignedIn { user: u, session, token: t })),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(request_id, error = %e, "could not look up the session; treating the request as signed out")
+                    }
+                }
             }
         }
     }
@@ -132,24 +163,27 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
         None => anon_csrf.clone().or_else(|| new_anon_csrf.clone()).unwrap_or_default(),
     };
     let flash = jar.get(FLASH_COOKIE).and_then(|c| flash_key(c.value()));
+    let https = state.config.https;
 
     let ctx = Ctx {
         lang,
         senior: jar.get(SENIOR_COOKIE).is_some_and(|c| c.value() == "1"),
         user,
+        token,
         csrf,
         request_id,
         path,
         ip,
         user_agent,
         flash,
+        https,
     };
     req.extensions_mut().insert(ctx.clone());
     let response = next.run(req).await;
 
     let mut jar = CookieJar::new();
     if let Some(token) = new_anon_csrf {
-        jar = jar.add(cookie(CSRF_COOKIE, token, state.config.https));
+        jar = jar.add(cookie(CSRF_COOKIE, token, https, None));
     }
     if ctx.flash.is_some() {
         jar = jar.add(removal(FLASH_COOKIE));
@@ -159,20 +193,27 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
 
 /// Only keys the catalogue knows can be flashed, so a forged cookie shows nothing.
 fn flash_key(value: &str) -> Option<&'static str> {
-    const KEYS: [&str; 6] = [
+    const KEYS: [&str; 8] = [
         "flash.saved",
         "flash.deleted",
         "flash.signed_out",
         "flash.password_changed",
         "flash.loaded",
         "flash.signed_in",
+        "flash.signed_out_everywhere",
+        "flash.reauthenticated",
     ];
     KEYS.into_iter().find(|k| *k == value && i18n::has(k))
 }
 
-/// A session-length, HttpOnly, same-site cookie.
-pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
+/// Every cookie linli sets: HttpOnly, same-site, `Secure` over HTTPS; `max_age` for the ones
+/// that outlive the browser session (preferences).
+pub fn cookie(name: &'static str, value: String, secure: bool, max_age: Option<time::Duration>) -> Cookie<'static> {
+    let mut b = Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure);
+    if let Some(age) = max_age {
+        b = b.max_age(age);
+    }
+    b.build()
 }
 
 pub fn removal(name: &'static str) -> Cookie<'static> {
@@ -182,6 +223,6 @@ pub fn removal(name: &'static str) -> Cookie<'static> {
 }
 
 /// Sets a one-time message for the next page.
-pub fn flash(jar: CookieJar, key: &'static str) -> CookieJar {
-    jar.add(Cookie::build((FLASH_COOKIE, key)).path("/").http_only(true).same_site(SameSite::Lax).build())
+pub fn flash(jar: CookieJar, ctx: &Ctx, key: &'static str) -> CookieJar {
+    jar.add(cookie(FLASH_COOKIE, key.to_owned(), ctx.https, None))
 }

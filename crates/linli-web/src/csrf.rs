@@ -6,13 +6,14 @@
 //!    anonymous cookie), checked by the [`Form`] extractor; API calls authenticated by the
 //!    session cookie send it as `X-CSRF-Token`.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::context::Ctx;
+use crate::state::{AppState, WebConfig};
 use crate::error::AppError;
 
 /// Compares two tokens in time independent of where they differ.
@@ -25,36 +26,36 @@ fn is_unsafe(m: &Method) -> bool {
 }
 
 /// Refuses unsafe requests that a browser says come from another site.
-pub async fn same_origin_only(req: Request, next: Next) -> Response {
-    if is_unsafe(req.method()) && is_cross_site(&req) {
-        let ctx = req.extensions().get::<Ctx>().cloned();
+pub async fn same_origin_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if is_unsafe(req.method()) && is_cross_site(&req, &state.config) {
         tracing::warn!(
             path = %req.uri().path(),
             origin = ?req.headers().get(header::ORIGIN),
             "refused a cross-site unsafe request"
         );
-        let mut r = AppError::CsrfRejected.into_response();
-        if let Some(ctx) = ctx {
-            r.extensions_mut().insert(ctx);
-        }
-        return r;
+        return AppError::CsrfRejected.into_response();
     }
     next.run(req).await
 }
 
-fn is_cross_site(req: &Request) -> bool {
+/// Modern browsers say where a request comes from (`Sec-Fetch-Site`); trust that first.
+/// Otherwise compare `Origin` with the configured public address, or with the host the
+/// request reached (`X-Forwarded-Host` behind a trusted proxy, else `Host`).
+fn is_cross_site(req: &Request, config: &WebConfig) -> bool {
     let h = req.headers();
-    if h.get("sec-fetch-site").is_some_and(|v| v == "cross-site") {
-        return true;
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
     }
-    let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
+    let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
     if origin == "null" {
         return true;
     }
+    if let Some(public) = &config.public_url {
+        return !origin.eq_ignore_ascii_case(public.trim_end_matches('/'));
+    }
     let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let forwarded = config.trust_proxy.then(|| h.get("x-forwarded-host").and_then(|v| v.to_str().ok())).flatten();
+    let host = forwarded.or_else(|| h.get(header::HOST).and_then(|v| v.to_str().ok())).unwrap_or_default();
     !origin_host.eq_ignore_ascii_case(host)
 }
 

@@ -40,6 +40,10 @@ pub enum AppError {
     UnsupportedMediaType,
     /// Sign-in refused.
     Login(LoginFailure),
+    /// A sensitive action, and the password was not entered recently.
+    ReauthRequired,
+    /// The account still has its initial password.
+    PasswordChangeRequired,
     /// Something broke on our side; the cause is logged, never shown.
     Internal(String),
 }
@@ -63,6 +67,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Login(LoginFailure::BadCredentials) => StatusCode::UNAUTHORIZED,
             AppError::Login(_) => StatusCode::FORBIDDEN,
+            AppError::ReauthRequired | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +88,8 @@ impl AppError {
             AppError::Login(LoginFailure::BadCredentials) => "login_failed",
             AppError::Login(LoginFailure::Locked { .. }) => "account_locked",
             AppError::Login(LoginFailure::Disabled) => "account_disabled",
+            AppError::ReauthRequired => "reauth_required",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::Internal(_) => "internal",
         }
     }
@@ -147,6 +154,8 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Forbidden => AppError::Forbidden,
+            StoreError::Key(e) => AppError::Internal(format!("personal-data key: {e}")),
             StoreError::Conflict { field, .. } => AppError::Conflict { field },
             StoreError::Invalid(inv) => AppError::Invalid(inv),
             StoreError::Db(cause) => AppError::Internal(format!("database: {cause}")),

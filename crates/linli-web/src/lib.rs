@@ -13,10 +13,12 @@ mod context;
 mod csrf;
 mod error;
 mod i18n;
+mod limits;
 mod metrics;
 mod pages;
 mod state;
 
 pub use app::{app, serve};
-pub use i18n::Lang;
+pub use i18n::{Lang, t};
+pub use limits::Rate;
 pub use state::{AppState, WebConfig};

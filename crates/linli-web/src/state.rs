@@ -6,6 +6,7 @@ use linli_domain::Calendar;
 use linli_store::{Store, StoreResult};
 use time::Duration;
 
+use crate::limits::{Limits, Rate};
 use crate::metrics::Metrics;
 
 /// Settings of the web layer (the CLI fills them from flags, environment and the TOML file).
@@ -27,6 +28,13 @@ pub struct WebConfig {
     pub lockout_threshold: i32,
     /// … and for how long.
     pub lockout_duration: Duration,
+    /// The address users type (`https://linli.example.cn`); unsafe requests whose `Origin`
+    /// differs are refused. Without it, `Origin` is compared with the `Host` header.
+    pub public_url: Option<String>,
+    /// Sign-in attempts per client address.
+    pub sign_in_rate: Rate,
+    /// Requests without sign-in per client address.
+    pub public_rate: Rate,
 }
 
 impl Default for WebConfig {
@@ -40,6 +48,9 @@ impl Default for WebConfig {
             metrics_public: false,
             lockout_threshold: 5,
             lockout_duration: Duration::minutes(15),
+            public_url: None,
+            sign_in_rate: Rate { per_minute: 20, burst: 10 },
+            public_rate: Rate { per_minute: 300, burst: 100 },
         }
     }
 }
@@ -51,6 +62,7 @@ pub struct Inner {
     pub store: Store,
     pub config: WebConfig,
     pub metrics: Metrics,
+    pub limits: Limits,
     /// The working-day calendar, reloaded whenever an administrator edits it.
     calendar: RwLock<Arc<Calendar>>,
 }
@@ -68,6 +80,7 @@ impl AppState {
         let calendar = store.calendar().await?;
         Ok(AppState(Arc::new(Inner {
             store,
+            limits: Limits::new(config.sign_in_rate, config.public_rate),
             config,
             metrics: Metrics::new(),
             calendar: RwLock::new(Arc::new(calendar)),
@@ -78,6 +91,14 @@ impl AppState {
         match self.0.calendar.read() {
             Ok(c) => c.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// After a change that is already committed: a failed re-read must not turn the answer
+    /// into an error (the change happened); the next housekeeping pass retries.
+    pub async fn reload_calendar_or_warn(&self) {
+        if let Err(e) = self.reload_calendar().await {
+            tracing::warn!(error = %e, "calendar saved, but re-reading it failed; it will be re-read within a minute");
         }
     }
 

@@ -55,6 +55,15 @@ pub enum Command {
     /// 工作日历（节假日与调休）/ the working-day calendar
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// 集成用 API 令牌 / API tokens for integrations
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// 审计日志 / the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// 个人信息加密密钥 / the key that encrypts personal data
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// 显示版本 / show the version
     Version,
 }
@@ -116,5 +125,59 @@ pub enum CalendarCommand {
         year: i32,
         /// 每行：日期或范围 类型 名称，如 “2027-02-06..2027-02-13 holiday 春节” / one rule per line
         file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// 新建令牌，仅在标准输出打印令牌本身 / create a token; prints only the token on stdout
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 令牌所属节点（12 位区划代码），令牌只能作用于该节点及其下级 / the node the token acts at
+        #[arg(long)]
+        node: String,
+        /// 权限范围，可重复，如 node:read community:read / scopes, repeatable
+        #[arg(long = "scope", required = true, num_args = 1..)]
+        scopes: Vec<String>,
+        /// 名称 / a name, e.g. 12345 热线
+        #[arg(long, default_value = "integration")]
+        name: String,
+        /// 有效天数（不填则不过期）/ days until it expires
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// 列出令牌 / list tokens
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 吊销令牌 / revoke a token
+    Revoke {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 令牌编号（token list 的第一列）/ the token's id
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// 校验所有审计哈希链；被篡改时以非零状态退出 / verify every hash chain; exit 1 if tampered
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// 生成新密钥并用它重新加密全部个人信息 / re-encrypt all personal data under a new key
+    Rotate {
+        #[command(flatten)]
+        db: DbArgs,
+        /// 新密钥文件（必须尚不存在）/ the new key file (must not exist yet)
+        #[arg(long, value_name = "FILE")]
+        new_key_file: PathBuf,
     },
 }

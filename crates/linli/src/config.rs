@@ -31,6 +31,16 @@ pub struct Config {
     pub lockout_minutes: u32,
     /// Database connections in the pool.
     pub max_connections: u32,
+    /// The file holding the key that encrypts personal data (created on first start).
+    pub key_file: String,
+    /// The key itself, base64 (instead of `key_file`; e.g. from a secret store via LINLI_SECRET_KEY).
+    pub secret_key: Option<String>,
+    /// The address users type, e.g. `https://linli.example.cn` (for the same-origin check).
+    pub public_url: Option<String>,
+    /// Password attempts per minute per client address.
+    pub sign_in_per_minute: u32,
+    /// Requests without sign-in per minute per client address.
+    pub public_per_minute: u32,
 }
 
 impl Default for Config {
@@ -48,11 +58,16 @@ impl Default for Config {
             lockout_threshold: 5,
             lockout_minutes: 15,
             max_connections: 8,
+            key_file: "linli.key".into(),
+            secret_key: None,
+            public_url: None,
+            sign_in_per_minute: 20,
+            public_per_minute: 300,
         }
     }
 }
 
-const FIELDS: [&str; 12] = [
+const FIELDS: [&str; 17] = [
     "db",
     "listen",
     "log_format",
@@ -65,6 +80,11 @@ const FIELDS: [&str; 12] = [
     "lockout_threshold",
     "lockout_minutes",
     "max_connections",
+    "key_file",
+    "secret_key",
+    "public_url",
+    "sign_in_per_minute",
+    "public_per_minute",
 ];
 
 /// What the command line said, for the fields it can set.
@@ -131,12 +151,46 @@ impl Config {
             metrics_public: self.metrics_public,
             lockout_threshold: i32::try_from(self.lockout_threshold).unwrap_or(i32::MAX),
             lockout_duration: Duration::minutes(i64::from(self.lockout_minutes)),
+            public_url: self.public_url.clone(),
+            sign_in_rate: linli_web::Rate { per_minute: self.sign_in_per_minute, burst: self.sign_in_per_minute.div_ceil(2) },
+            public_rate: linli_web::Rate { per_minute: self.public_per_minute, burst: self.public_per_minute.div_ceil(3) },
         }
+    }
+
+    /// The key for personal data: `secret_key`, or the key file — created (readable by the
+    /// owner only) when missing, with a warning to back it up.
+    pub fn keys(&self) -> Result<linli_store::privacy::Keys> {
+        use linli_store::privacy::Keys;
+        if let Some(k) = &self.secret_key {
+            return Keys::from_base64(k).map_err(|e| anyhow::anyhow!("secret_key: {e}"));
+        }
+        let path = Path::new(&self.key_file);
+        if !path.exists() {
+            write_new_key(path)?;
+            tracing::warn!(file = %path.display(), "created a new key for personal data: back it up with the database — without it encrypted fields cannot be read");
+        }
+        let text = std::fs::read_to_string(path).with_context(|| format!("无法读取密钥文件 {} / cannot read the key file", path.display()))?;
+        Keys::from_base64(&text).map_err(|e| anyhow::anyhow!("密钥文件 {} 无效 / invalid key file: {e}", path.display()))
     }
 
     pub fn pool(&self, create_sqlite: bool) -> linli_store::PoolOptions {
         linli_store::PoolOptions { max_connections: self.max_connections, create_sqlite, ..Default::default() }
     }
+}
+
+/// Writes a new random key to `path`, readable by its owner only; refuses to overwrite.
+pub fn write_new_key(path: &Path) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).with_context(|| format!("无法创建密钥文件 {} / cannot create the key file", path.display()))?;
+    writeln!(f, "{}", linli_store::privacy::Keys::generate())?;
+    Ok(())
 }
 
 #[cfg(test)]

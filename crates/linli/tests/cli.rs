@@ -10,7 +10,12 @@ fn linli(dir: &std::path::Path, args: &[&str]) -> Output {
 }
 
 fn linli_stdin(dir: &std::path::Path, args: &[&str], input: Option<&str>) -> Output {
+    linli_env(dir, args, input, &[])
+}
+
+fn linli_env(dir: &std::path::Path, args: &[&str], input: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_linli"))
+        .envs(env.iter().copied())
         .args(args)
         .current_dir(dir)
         .env_remove("LINLI_DB")
@@ -101,7 +106,7 @@ async fn check_and_users_on_postgres() {
     let dir = tempfile::tempdir().expect("dir");
     let o = linli(dir.path(), &["check", "--db", db.url()]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = linli(dir.path(), &["user", "list", "--db", db.url()]);
+    let o = linli_env(dir.path(), &["user", "list", "--db", db.url()], None, &[("LINLI_SECRET_KEY", db.key())]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("chuangkou\t王芳\twindow_worker\t350103001001\t榕华社区"));
 }
 
@@ -121,16 +126,19 @@ fn user_add_and_passwd() {
     };
     let o = add("linxl", "window_worker", "350103001001");
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("区划 350103001001 不存在"), "{}", text(&o));
+    assert!(text(&o).contains("该区划节点不存在"), "{}", text(&o));
 
     // Build the tree through the demo seed, then add.
     let store_dir = dir.path().to_path_buf();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let store =
-            linli_store::Store::connect(store_dir.join("users.db").to_str().expect("path"), &Default::default())
-                .await
-                .expect("open");
+        // The CLI created the key file on its first run; the seed must encrypt with the same key.
+        let key = std::fs::read_to_string(store_dir.join("linli.key")).expect("key file written by the CLI");
+        let keys = linli_store::privacy::Keys::from_base64(&key).expect("valid key");
+        let store = linli_store::Store::connect(store_dir.join("users.db").to_str().expect("path"), &Default::default())
+            .await
+            .expect("open")
+            .with_keys(keys);
         store.seed_demo().await.expect("seed");
         store.close().await;
     });
@@ -148,7 +156,7 @@ fn user_add_and_passwd() {
     let o = add("linxl2", "mayor", "350103001001");
     assert!(text(&o).contains("未知角色") && text(&o).contains("window_worker"), "{}", text(&o));
     let o = add("x", "window_worker", "350103001001");
-    assert!(text(&o).contains("用户名无效"));
+    assert!(text(&o).contains("用户名应为 3 到 32 个字符"), "{}", text(&o));
     let o = add("linxl3", "window_worker", "35010300100");
     assert!(text(&o).contains("区划代码应为 12 位数字"));
 

@@ -83,7 +83,7 @@ async fn editing_disabling_and_resetting(store: Store) {
     let s = store.create_session(wang.id, Duration::hours(1), None, None).await.expect("session");
     let mut edit = input("", "social_worker", "350103001001");
     edit.display_name = "刘强".into();
-    let changed = a.update_user(wang.id, &edit).await.expect("update");
+    let changed = a.update_user(wang.id, &edit, false).await.expect("update");
     assert_eq!(changed.user.role, linli_domain::Role::SocialWorker);
     assert!(
         store.session(&s.token, Duration::minutes(30)).await.expect("query").is_none(),

@@ -3,16 +3,15 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use linli_domain::calendar::{DayKind, DayRule, parse_date};
-use linli_domain::validation::Checker;
-use linli_domain::{FieldError, Invalid, Role};
+use linli_domain::calendar::{DayKind, DayRule, deadline as due_date, parse_date, supported_date, year_bounds};
+use linli_domain::validation::{Checker, text};
+use linli_domain::{FieldError, Invalid};
 use serde::{Deserialize, Serialize};
-use time::{Date, Month};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiJson;
-use crate::auth::{ApiUser, require_role};
-use crate::error::AppError;
+use crate::auth::ApiActor;
+use crate::error::{AppError, Problem};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -36,14 +35,11 @@ pub struct YearCalendar {
     pub rules: Vec<DayRuleDto>,
 }
 
-fn year_bounds(year: i32) -> Result<(Date, Date), AppError> {
-    let bad = || AppError::Invalid(Invalid::one("year", "calendar_year"));
-    if !(2000..=2100).contains(&year) {
-        return Err(bad());
-    }
-    let first = Date::from_calendar_date(year, Month::January, 1).map_err(|_| bad())?;
-    let last = Date::from_calendar_date(year, Month::December, 31).map_err(|_| bad())?;
-    Ok((first, last))
+/// A year from the path: a number in 2000–2100, or a field error.
+fn year_param(s: &str) -> Result<i32, AppError> {
+    let y = s.parse::<i32>().map_err(|_| Invalid::one("year", "calendar_year"))?;
+    year_bounds(y)?;
+    Ok(y)
 }
 
 fn year_calendar(state: &AppState, year: i32) -> Result<YearCalendar, AppError> {
@@ -64,11 +60,10 @@ fn year_calendar(state: &AppState, year: i32) -> Result<YearCalendar, AppError> 
 /// A year's public holidays and swapped working days.
 #[utoipa::path(get, path = "/calendar/{year}", tag = "calendar",
     params(("year" = i32, Path, description = "2000–2100")),
-    responses((status = 200, body = YearCalendar),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = YearCalendar), (status = "4XX", body = Problem, content_type = "application/problem+json"))
 )]
-pub async fn year(State(state): State<AppState>, Path(year): Path<i32>) -> Result<Json<YearCalendar>, AppError> {
-    Ok(Json(year_calendar(&state, year)?))
+pub async fn year(State(state): State<AppState>, Path(year): Path<String>) -> Result<Json<YearCalendar>, AppError> {
+    Ok(Json(year_calendar(&state, year_param(&year)?)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -80,21 +75,19 @@ pub struct ReplaceYear {
 /// with every bad rule named.
 #[utoipa::path(put, path = "/calendar/{year}", tag = "calendar", request_body = ReplaceYear,
     params(("year" = i32, Path)),
-    responses((status = 200, body = YearCalendar),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
-    security(("session" = []))
+    responses((status = 200, body = YearCalendar), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
 )]
 pub async fn replace_year(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(year): Path<i32>,
+    api: ApiActor,
+    Path(year): Path<String>,
     ApiJson(body): ApiJson<ReplaceYear>,
 ) -> Result<Json<YearCalendar>, AppError> {
-    require_role(&user, &[Role::Admin])?;
+    let year = year_param(&year)?;
     let (first, last) = year_bounds(year)?;
     let mut check = Checker::new();
-    let mut rules = Vec::new();
+    let mut rules: Vec<DayRule> = Vec::new();
     for (i, r) in body.rules.iter().enumerate() {
         let field = format!("rules[{i}]");
         let date = parse_date(&r.date);
@@ -109,27 +102,26 @@ pub async fn replace_year(
         if kind.is_none() {
             check.push(FieldError::new(format!("{field}.kind"), "calendar_kind"));
         }
-        let name = check.take(&format!("{field}.name"), linli_domain::validation::text(&r.name, 40));
+        let name = check.take(&format!("{field}.name"), text(&r.name, 40));
         if let (Some(date), Some(kind), Some(name)) = (date, kind, name) {
-            if rules.iter().any(|x: &DayRule| x.date == date) {
+            if rules.iter().any(|x| x.date == date) {
                 check.push(FieldError::new(format!("{field}.date"), "calendar_duplicate_day").with("date", date));
             }
             rules.push(DayRule { date, kind, name });
         }
     }
     check.finish()?;
-    state.store.replace_calendar_year(year, &rules, &user.user.username).await?;
-    state.reload_calendar().await?;
-    tracing::info!(year, rules = rules.len(), by = %user.user.username, "calendar year replaced");
+    state.store.acting(&api.actor).replace_calendar_year(year, &rules).await?;
+    state.reload_calendar_or_warn().await;
     Ok(Json(year_calendar(&state, year)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeadlineQuery {
     /// The day the clock starts (`YYYY-MM-DD`), e.g. the day a request is accepted.
-    from: String,
-    /// The time limit in working days (0 = 即办, the same day).
-    days: u32,
+    from: Option<String>,
+    /// The time limit in working days, 0–365 (0 = 即办, the same day).
+    days: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,27 +134,36 @@ pub struct Deadline {
     pub calendar_covers: bool,
 }
 
+/// Checks the two inputs of a deadline; shared by the API and the home page's calculator.
+pub fn deadline_input(from: Option<&str>, days: Option<&str>) -> Result<(time::Date, u32), Invalid> {
+    let mut check = Checker::new();
+    let from = check.take("from", supported_date(from.unwrap_or_default()));
+    let days = match days.map(str::trim).filter(|d| !d.is_empty()) {
+        None => {
+            check.push(FieldError::new("days", "required"));
+            None
+        }
+        Some(d) => match d.parse::<u32>() {
+            Ok(n) if n <= 365 => Some(n),
+            _ => {
+                check.push(FieldError::new("days", "days_range").with("max", 365));
+                None
+            }
+        },
+    };
+    check.finish()?;
+    match (from, days) {
+        (Some(f), Some(d)) => Ok((f, d)),
+        _ => Err(Invalid::one("", "required")),
+    }
+}
+
 /// The day a limit of N working days, counted from a date, runs out.
 #[utoipa::path(get, path = "/calendar/deadline", tag = "calendar", params(DeadlineQuery),
-    responses((status = 200, body = Deadline),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = Deadline), (status = "4XX", body = Problem, content_type = "application/problem+json"))
 )]
-pub async fn deadline(
-    State(state): State<AppState>,
-    Query(q): Query<DeadlineQuery>,
-) -> Result<Json<Deadline>, AppError> {
-    let mut check = Checker::new();
-    let from = parse_date(&q.from);
-    if from.is_none() {
-        check.push(FieldError::new("from", "calendar_date"));
-    }
-    if q.days > 365 {
-        check.push(FieldError::new("days", "too_large").with("max", 365));
-    }
-    check.finish()?;
-    let from = from.ok_or_else(|| AppError::internal("checked above"))?;
-    let cal = state.calendar();
-    let due = cal.add_working_days(from, q.days);
-    let covers = (from.year()..=due.year()).all(|y| cal.has_year(y));
-    Ok(Json(Deadline { from: from.to_string(), days: q.days, due: due.to_string(), calendar_covers: covers }))
+pub async fn deadline(State(state): State<AppState>, Query(q): Query<DeadlineQuery>) -> Result<Json<Deadline>, AppError> {
+    let (from, days) = deadline_input(q.from.as_deref(), q.days.as_deref())?;
+    let (due, covers) = due_date(&state.calendar(), from, days);
+    Ok(Json(Deadline { from: from.to_string(), days, due: due.to_string(), calendar_covers: covers }))
 }

@@ -1,14 +1,20 @@
-//! Who am I: the signed-in user as the API sees them.
+//! The signed-in user's own account.
 
 use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use linli_domain::password;
 use linli_store::user::User;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::ApiUser;
+use super::ApiJson;
+use super::session::confirm_password;
+use crate::auth::ApiActor;
 use crate::context::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::i18n::{Lang, t};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserInfo {
@@ -44,12 +50,50 @@ impl UserInfo {
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/me", tag = "session",
-    responses(
-        (status = 200, body = UserInfo),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json")
-    ),
+    responses((status = 200, body = UserInfo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn me(ctx: Ctx, ApiUser(user): ApiUser) -> Result<Json<UserInfo>, AppError> {
-    Ok(Json(UserInfo::new(&user.user, ctx.lang)))
+pub async fn me(ctx: Ctx, api: ApiActor) -> Result<Json<UserInfo>, AppError> {
+    let s = api.session.ok_or(AppError::Forbidden)?;
+    Ok(Json(UserInfo::new(&s.user, ctx.lang)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePassword {
+    pub current: String,
+    pub new: String,
+}
+
+/// Change one's own password; every other session of the account ends.
+#[utoipa::path(post, path = "/me/password", tag = "session", request_body = ChangePassword,
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []))
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    api: ApiActor,
+    ApiJson(body): ApiJson<ChangePassword>,
+) -> Result<StatusCode, AppError> {
+    let s = api.session.clone().ok_or(AppError::Forbidden)?;
+    confirm_password(&state, &s.user.username, &body.current).await?;
+    password::check_strength(&body.new, &s.user.username).map_err(|e| e.renamed("new"))?;
+    if body.new == body.current {
+        return Err(AppError::Invalid(linli_domain::Invalid::one("new", "password_unchanged")));
+    }
+    let new = body.new.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new)).await.map_err(AppError::internal)?.map_err(AppError::internal)?;
+    state.store.acting(&api.actor).change_own_password(&hash, &s.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sign out everywhere: ends every session of the account, this one included.
+#[utoipa::path(delete, path = "/me/sessions", tag = "session",
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []))
+)]
+pub async fn sign_out_everywhere(State(state): State<AppState>, api: ApiActor) -> Result<StatusCode, AppError> {
+    let s = api.session.ok_or(AppError::Forbidden)?;
+    let n = state.store.delete_user_sessions(s.user.id, None).await?;
+    tracing::info!(username = %s.user.username, sessions = n, "signed out everywhere");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,22 +1,29 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`.
 //!
-//! Every error is RFC 9457 `application/problem+json`; see [`crate::error`].
+//! Every handler acts through `state.store.acting(&actor)`, so the rights matrix and the
+//! caller's subtree apply below the handler. Every error is RFC 9457 problem+json.
 
-mod calendar;
+pub(crate) mod audit;
+pub(crate) mod calendar;
+mod community;
 mod me;
 mod nodes;
 mod session;
+mod tokens;
+mod users;
+
+pub use session::confirm_password;
 
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Request};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,17 +35,23 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "linli API",
-        description = "邻里 城市社区服务平台 JSON API。错误一律以 RFC 9457 application/problem+json 返回，\
-                       字段错误在 errors 数组中。使用会话 Cookie 调用写操作时须带 X-CSRF-Token 头。",
+        description = "邻里 城市社区服务平台 JSON API。\n\n\
+                       认证：浏览器会话 Cookie（写操作须带 X-CSRF-Token 头，值见登录响应的 csrf_token），\
+                       或集成用的 API 令牌 `Authorization: Bearer linli_…`（按节点和权限范围限定）。\n\n\
+                       错误一律以 RFC 9457 application/problem+json 返回，字段错误在 errors 数组中。\
+                       身份证号、手机号等个人信息一律脱敏返回；查看完整值须有相应权限，且会记入审计日志。",
         license(name = "AGPL-3.0-or-later")
     ),
     servers((url = "/api/v1")),
     components(schemas(Problem, FieldMessage)),
     modifiers(&SecuritySchemes),
     tags(
-        (name = "session", description = "登录与会话 / sign-in"),
-        (name = "calendar", description = "工作日历 / working-day calendar"),
-        (name = "organisation", description = "行政区划与组织 / the administrative tree")
+        (name = "session", description = "登录、会话与本人账户 / sign-in, sessions, own account"),
+        (name = "organisation", description = "行政区划、社区概况与社区组织（第 4 章）/ the tree, profiles, organisations"),
+        (name = "accounts", description = "账户管理 / accounts"),
+        (name = "tokens", description = "API 令牌 / API tokens"),
+        (name = "audit", description = "审计日志 / the audit log"),
+        (name = "calendar", description = "工作日历 / working-day calendar")
     )
 )]
 struct ApiDoc;
@@ -52,14 +65,35 @@ impl utoipa::Modify for SecuritySchemes {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::context::SESSION_COOKIE))),
         );
+        components.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
     }
 }
 
 pub fn router() -> Router<AppState> {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::sign_in, session::sign_out))
+        .routes(routes!(session::reauth))
         .routes(routes!(me::me))
-        .routes(routes!(nodes::nodes))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::sign_out_everywhere))
+        .routes(routes!(nodes::nodes, nodes::create))
+        .routes(routes!(nodes::node, nodes::update))
+        .routes(routes!(community::profile, community::update_profile))
+        .routes(routes!(community::organisations, community::create_organisation))
+        .routes(routes!(community::organisation, community::update_organisation))
+        .routes(routes!(community::set_retired))
+        .routes(routes!(community::add_member))
+        .routes(routes!(community::remove_member))
+        .routes(routes!(community::reveal_member_phone))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(users::lookup))
+        .routes(routes!(users::act))
+        .routes(routes!(users::reveal))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
         .routes(routes!(calendar::deadline))
         .routes(routes!(calendar::year, calendar::replace_year))
         .split_for_parts();
@@ -97,8 +131,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
-    fn into_response(self) -> Response {
-        Json(self.0).into_response()
+/// A page of a list, with the total for paging.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// `limit` (1–200, default 50) and `offset` from the query string.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+pub struct Paging {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl Paging {
+    pub fn get(&self) -> (i64, i64) {
+        (self.limit.unwrap_or(50).clamp(1, 200), self.offset.unwrap_or(0).max(0))
     }
+}
+
+/// Parses a path segment as a division code, or answers 404.
+pub fn code_param(s: &str) -> Result<linli_domain::DivisionCode, AppError> {
+    linli_domain::DivisionCode::parse(s).map_err(|_| AppError::NotFound)
+}
+
+/// Parses a path segment as an id, or answers 404.
+pub fn id_param(s: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(s).map_err(|_| AppError::NotFound)
 }

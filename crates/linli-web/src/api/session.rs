@@ -1,19 +1,19 @@
-//! Signing in and out over the API (browsers use the sign-in page; integrations will use
-//! API tokens).
+//! Signing in and out over the API, and re-entering the password for sensitive actions.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
+use linli_domain::password;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
 use super::me::UserInfo;
-use crate::auth::{ApiUser, sign_in as check_sign_in};
+use crate::auth::{ApiActor, sign_in as check_sign_in};
 use crate::context::{Ctx, SESSION_COOKIE, cookie, removal};
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,10 +37,9 @@ pub struct SessionInfo {
 #[utoipa::path(post, path = "/session", tag = "session", request_body = SignInRequest,
     responses(
         (status = 201, body = SessionInfo, description = "Signed in; the session cookie is set."),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json",
-            description = "Unknown user or wrong password."),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json",
-            description = "The account is locked or disabled.")
+        (status = 401, body = Problem, content_type = "application/problem+json", description = "Unknown user or wrong password."),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "The right password, but the account is locked or disabled."),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many attempts from this address.")
     )
 )]
 pub async fn sign_in(
@@ -51,27 +50,54 @@ pub async fn sign_in(
 ) -> Result<impl IntoResponse, AppError> {
     let (session, user) =
         check_sign_in(&state, &body.username, &body.password, &ctx).await?.map_err(AppError::Login)?;
-    let jar = jar.add(cookie(SESSION_COOKIE, session.token.clone(), state.config.https));
-    let info = SessionInfo {
-        user: UserInfo::new(&user, ctx.lang),
-        csrf_token: session.csrf_token,
-        expires_at: session.expires_at,
-    };
+    let jar = jar.add(cookie(SESSION_COOKIE, session.token.clone(), state.config.https, None));
+    let info =
+        SessionInfo { user: UserInfo::new(&user, ctx.lang), csrf_token: session.csrf_token, expires_at: session.expires_at };
     Ok((StatusCode::CREATED, jar, Json(info)))
 }
 
 /// Sign out: ends this session.
 #[utoipa::path(delete, path = "/session", tag = "session",
     responses((status = 204, description = "Signed out."),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json")),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn sign_out(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    jar: CookieJar,
-) -> Result<impl IntoResponse, AppError> {
-    state.store.delete_session(&user.token).await?;
-    tracing::info!(username = %user.user.username, "signed out");
+pub async fn sign_out(State(state): State<AppState>, api: ApiActor, jar: CookieJar) -> Result<impl IntoResponse, AppError> {
+    let session = api.session.ok_or(AppError::Forbidden)?;
+    state.store.delete_session(&session.token).await?;
+    tracing::info!(username = %session.user.username, "signed out");
     Ok((StatusCode::NO_CONTENT, jar.add(removal(SESSION_COOKIE))))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReauthRequest {
+    pub password: String,
+}
+
+/// Re-enter the password: sensitive actions (accounts, tokens, revealing personal data,
+/// exporting the audit log) are allowed for 15 minutes afterwards.
+#[utoipa::path(post, path = "/session/reauth", tag = "session", request_body = ReauthRequest,
+    responses((status = 204, description = "Confirmed."),
+        (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []))
+)]
+pub async fn reauth(
+    State(state): State<AppState>,
+    api: ApiActor,
+    ApiJson(body): ApiJson<ReauthRequest>,
+) -> Result<StatusCode, AppError> {
+    let session = api.session.ok_or(AppError::Forbidden)?;
+    confirm_password(&state, &session.user.username, &body.password).await?;
+    state.store.touch_reauth(&session.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the signed-in user's own password (for re-authentication and password changes).
+pub async fn confirm_password(state: &AppState, username: &str, candidate: &str) -> Result<(), AppError> {
+    let (_, stored) = state.store.user_for_login(username).await?.ok_or(AppError::Unauthorized)?;
+    let candidate = candidate.to_owned();
+    let permit = state.limits.hashing().await?;
+    let ok = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored)).await.map_err(AppError::internal)?;
+    drop(permit);
+    if ok { Ok(()) } else { Err(AppError::Invalid(linli_domain::Invalid::one("password", "password_wrong"))) }
 }

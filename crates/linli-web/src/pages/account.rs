@@ -1,17 +1,18 @@
-//! My account: who I am, and changing my password (which signs out my other sessions).
+//! My account: who I am, changing my password (which signs out my other sessions), and
+//! signing out everywhere.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use linli_domain::password;
+use linli_domain::{FieldError, password};
 use serde::Deserialize;
 
 use super::layout::PageCtx;
-use super::{render, render_with};
-use crate::auth::SignedInUser;
-use crate::context::{Ctx, flash};
+use super::{FormErrors, done, render_with};
+use crate::auth::Me;
+use crate::context::{Ctx, SESSION_COOKIE, removal};
 use crate::csrf::Form;
 use crate::error::{AppError, FieldMessage};
 use crate::i18n::local_time;
@@ -25,29 +26,23 @@ struct AccountPage {
     node_code: String,
     password_changed: String,
     must_change: bool,
-    errors: Vec<FieldMessage>,
+    errors: FormErrors,
 }
 
-impl AccountPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
-    }
-}
-
-fn account_page(ctx: &Ctx, user: &SignedInUser, errors: Vec<FieldMessage>) -> AccountPage {
-    let u = &user.0.user;
+fn account_page(ctx: &Ctx, me: &Me, errors: Vec<FieldMessage>) -> AccountPage {
+    let u = &me.signed_in.user;
     AccountPage {
         page: PageCtx::new(ctx, "account.title"),
         username: u.username.clone(),
         node_code: u.node_code.to_string(),
         password_changed: local_time(u.password_changed_at),
         must_change: u.must_change_password,
-        errors,
+        errors: FormErrors(errors),
     }
 }
 
-pub async fn page(ctx: Ctx, user: SignedInUser) -> Result<Response, AppError> {
-    Ok(render(&account_page(&ctx, &user, Vec::new()))?.into_response())
+pub async fn page(ctx: Ctx, me: Me) -> Result<Response, AppError> {
+    render_with(StatusCode::OK, &account_page(&ctx, &me, Vec::new()))
 }
 
 #[derive(Deserialize)]
@@ -63,41 +58,50 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
-    user: SignedInUser,
+    me: Me,
     jar: CookieJar,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let u = user.0.user.clone();
-    let (_, stored) = state.store.user_for_login(&u.username).await?.ok_or(AppError::Unauthorized)?;
-    let current = f.current.clone();
-    let ok =
-        tokio::task::spawn_blocking(move || password::verify(&current, &stored)).await.map_err(AppError::internal)?;
+    let u = me.signed_in.user.clone();
     let mut errors = Vec::new();
-    let field = |f: &str, code: &'static str| FieldMessage::new(&linli_domain::FieldError::new(f, code), ctx.lang);
-    if !ok {
-        errors.push(field("current", "password_wrong"));
+    let field = |f: &str, code: &'static str| FieldMessage::new(&FieldError::new(f, code), ctx.lang);
+    match crate::api::confirm_password(&state, &u.username, &f.current).await {
+        Ok(()) => {}
+        Err(AppError::Invalid(_)) => errors.push(field("current", "password_wrong")),
+        Err(e) => return Err(e),
     }
     if let Err(e) = password::check_strength(&f.new, &u.username) {
-        errors.extend(e.0.iter().map(|e| {
-            let mut m = FieldMessage::new(e, ctx.lang);
-            m.field = "new".into();
-            m
-        }));
+        errors.extend(e.renamed("new").0.iter().map(|e| FieldMessage::new(e, ctx.lang)));
     } else if f.new != f.confirm {
         errors.push(field("confirm", "password_mismatch"));
     } else if f.new == f.current {
         errors.push(field("new", "password_unchanged"));
     }
     if !errors.is_empty() {
-        return render_with(StatusCode::UNPROCESSABLE_ENTITY, &account_page(&ctx, &user, errors));
+        return render_with(StatusCode::UNPROCESSABLE_ENTITY, &account_page(&ctx, &me, errors));
     }
     let new = f.new.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&new))
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
-    state.store.set_password(u.id, &hash, false).await?;
-    let ended = state.store.delete_user_sessions(u.id, Some(&user.0.token)).await?;
-    tracing::info!(username = %u.username, other_sessions_ended = ended, "password changed");
-    Ok((flash(jar, "flash.password_changed"), Redirect::to("/account")).into_response())
+    state.store.acting(&me.actor).change_own_password(&hash, &me.signed_in.token).await?;
+    tracing::info!(username = %u.username, "password changed; other sessions ended");
+    Ok(done(jar, &ctx, "flash.password_changed", "/account"))
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// Ends every session of the account, this one included (a lost phone, a shared PC).
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Form(_): Form<Empty>,
+) -> Result<Response, AppError> {
+    let n = state.store.delete_user_sessions(me.signed_in.user.id, None).await?;
+    tracing::info!(username = %me.signed_in.user.username, sessions = n, "signed out everywhere");
+    Ok(done(jar.add(removal(SESSION_COOKIE)), &ctx, "flash.signed_out_everywhere", "/").into_response())
 }

@@ -4,17 +4,17 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
-use linli_domain::calendar::{DayKind, DayRule, format_rules, parse_date, parse_rules};
-use linli_domain::{Calendar, Role};
+use linli_domain::calendar::{DayKind, DayRule, format_rules, parse_date, parse_rules, year_bounds};
+use linli_domain::{Action, Calendar, Resource};
 use serde::Deserialize;
 use time::{Date, Month};
 
 use super::layout::PageCtx;
-use super::render_with;
-use crate::auth::{SignedInUser, require_role};
-use crate::context::{Ctx, flash};
+use super::{done, render_with};
+use crate::auth::Me;
+use crate::context::Ctx;
 use crate::csrf::Form;
 use crate::error::AppError;
 use crate::i18n::{self, Lang, today};
@@ -111,7 +111,7 @@ fn month_view(cal: &Calendar, lang: Lang, year: i32, month: Month, today: Date) 
 fn calendar_page(
     state: &AppState,
     ctx: &Ctx,
-    user: &SignedInUser,
+    me: &Me,
     year: i32,
     text: Option<String>,
     errors: Vec<String>,
@@ -138,7 +138,7 @@ fn calendar_page(
                 name: r.name,
             })
             .collect(),
-        can_edit: user.0.user.role == Role::Admin,
+        can_edit: me.actor.principal.may(Resource::Calendar, Action::Update),
         errors,
         weekdays: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
             .iter()
@@ -147,19 +147,13 @@ fn calendar_page(
     }
 }
 
-fn valid_year(y: i32) -> Result<i32, AppError> {
-    if (2000..=2100).contains(&y) { Ok(y) } else { Err(AppError::NotFound) }
-}
-
-pub async fn page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    user: SignedInUser,
-    Query(q): Query<YearQuery>,
-) -> Result<Response, AppError> {
-    require_role(&user.0, &Role::ALL.into_iter().filter(|r| r.is_staff()).collect::<Vec<_>>())?;
-    let year = valid_year(q.year.unwrap_or_else(|| today().year()))?;
-    render_with(StatusCode::OK, &calendar_page(&state, &ctx, &user, year, None, Vec::new()))
+pub async fn page(State(state): State<AppState>, ctx: Ctx, me: Me, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+    if !me.actor.principal.may(Resource::Calendar, Action::Read) {
+        return Err(AppError::Forbidden);
+    }
+    let year = q.year.unwrap_or_else(|| today().year());
+    year_bounds(year).map_err(|_| AppError::NotFound)?;
+    render_with(StatusCode::OK, &calendar_page(&state, &ctx, &me, year, None, Vec::new()))
 }
 
 #[derive(Deserialize)]
@@ -176,14 +170,19 @@ fn back_to(year: i32) -> String {
     format!("/admin/calendar?year={year}")
 }
 
+/// The form is re-shown for the year the user was looking at, with the problems listed.
+fn rejected(state: &AppState, ctx: &Ctx, me: &Me, year: i32, text: Option<String>, errors: Vec<String>) -> Result<Response, AppError> {
+    let year = if year_bounds(year).is_ok() { year } else { today().year() };
+    render_with(StatusCode::UNPROCESSABLE_ENTITY, &calendar_page(state, ctx, me, year, text, errors))
+}
+
 pub async fn set_day(
     State(state): State<AppState>,
     ctx: Ctx,
-    user: SignedInUser,
+    me: Me,
     jar: CookieJar,
     Form(f): Form<DayForm>,
 ) -> Result<Response, AppError> {
-    require_role(&user.0, &[Role::Admin])?;
     let date = parse_date(&f.date);
     let kind = DayKind::parse(&f.kind);
     let mut errors = Vec::new();
@@ -193,27 +192,21 @@ pub async fn set_day(
     if kind.is_none() {
         errors.push(ctx.t("error.calendar_kind").to_owned());
     }
-    if f.name.trim().is_empty() {
-        errors.push(ctx.t("error.calendar_name_missing").to_owned());
-    }
     let year = date.map(|d| d.year()).unwrap_or_else(|| today().year());
     let (Some(date), Some(kind), true) = (date, kind, errors.is_empty()) else {
-        return render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &calendar_page(&state, &ctx, &user, valid_year(year)?, None, errors),
-        );
+        return rejected(&state, &ctx, &me, year, None, errors);
     };
     let rule = DayRule { date, kind, name: f.name.trim().to_owned() };
-    if let Err(e) = state.store.set_calendar_day(&rule, &user.0.user.username).await {
-        let errors = AppError::from(e).field_errors(ctx.lang).into_iter().map(|m| m.message).collect();
-        return render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &calendar_page(&state, &ctx, &user, valid_year(year)?, None, errors),
-        );
+    match state.store.acting(&me.actor).set_calendar_day(&rule).await {
+        Ok(()) => {}
+        Err(linli_store::StoreError::Invalid(inv)) => {
+            let errors = AppError::Invalid(inv).field_errors(ctx.lang).into_iter().map(|m| m.message).collect();
+            return rejected(&state, &ctx, &me, year, None, errors);
+        }
+        Err(e) => return Err(e.into()),
     }
-    state.reload_calendar().await?;
-    tracing::info!(%date, kind = kind.as_str(), by = %user.0.user.username, "calendar day set");
-    Ok((flash(jar, "flash.saved"), Redirect::to(&back_to(year))).into_response())
+    state.reload_calendar_or_warn().await;
+    Ok(done(jar, &ctx, "flash.saved", &back_to(year)))
 }
 
 #[derive(Deserialize)]
@@ -224,21 +217,21 @@ pub struct DateForm {
 
 pub async fn delete_day(
     State(state): State<AppState>,
-    user: SignedInUser,
+    ctx: Ctx,
+    me: Me,
     jar: CookieJar,
     Form(f): Form<DateForm>,
 ) -> Result<Response, AppError> {
-    require_role(&user.0, &[Role::Admin])?;
     let date = parse_date(&f.date).ok_or(AppError::NotFound)?;
-    state.store.delete_calendar_day(date).await?;
-    state.reload_calendar().await?;
-    tracing::info!(%date, by = %user.0.user.username, "calendar day removed");
-    Ok((flash(jar, "flash.deleted"), Redirect::to(&back_to(date.year()))).into_response())
+    state.store.acting(&me.actor).delete_calendar_day(date).await?;
+    state.reload_calendar_or_warn().await;
+    Ok(done(jar, &ctx, "flash.deleted", &back_to(date.year())))
 }
 
 #[derive(Deserialize)]
 pub struct LoadForm {
-    year: i32,
+    #[serde(default)]
+    year: String,
     #[serde(default)]
     text: String,
 }
@@ -247,47 +240,39 @@ pub struct LoadForm {
 pub async fn load_year(
     State(state): State<AppState>,
     ctx: Ctx,
-    user: SignedInUser,
+    me: Me,
     jar: CookieJar,
     Form(f): Form<LoadForm>,
 ) -> Result<Response, AppError> {
-    require_role(&user.0, &[Role::Admin])?;
-    let year = valid_year(f.year)?;
-    let rejected = |errors: Vec<String>| {
-        render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &calendar_page(&state, &ctx, &user, year, Some(f.text.clone()), errors),
-        )
+    let year = f.year.trim().parse::<i32>().ok().filter(|y| year_bounds(*y).is_ok());
+    let Some(year) = year else {
+        return rejected(&state, &ctx, &me, 0, Some(f.text.clone()), vec![ctx.t("error.calendar_year").to_owned()]);
     };
     let rules = match parse_rules(&f.text) {
         Ok(r) => r,
         Err(errs) => {
-            let lines = errs
-                .iter()
-                .map(|e| {
-                    let msg = ctx.t(&format!("error.{}", e.code));
-                    if e.line == 0 {
-                        format!("{msg}：{}", e.text)
-                    } else {
-                        i18n::tf(
-                            ctx.lang,
-                            "calendar.line_error",
-                            &[("line", e.line.to_string()), ("text", e.text.clone()), ("msg", msg.to_owned())],
-                        )
-                    }
-                })
-                .collect();
-            return rejected(lines);
+            let lines = errs.iter().map(|e| line_message(ctx.lang, e)).collect();
+            return rejected(&state, &ctx, &me, year, Some(f.text.clone()), lines);
         }
     };
-    if let Err(e) = state.store.replace_calendar_year(year, &rules, &user.0.user.username).await {
-        let app = AppError::from(e);
-        if let AppError::Invalid(_) = app {
-            return rejected(app.field_errors(ctx.lang).into_iter().map(|m| m.message).collect());
+    match state.store.acting(&me.actor).replace_calendar_year(year, &rules).await {
+        Ok(_) => {}
+        Err(linli_store::StoreError::Invalid(inv)) => {
+            let errors = AppError::Invalid(inv).field_errors(ctx.lang).into_iter().map(|m| m.message).collect();
+            return rejected(&state, &ctx, &me, year, Some(f.text.clone()), errors);
         }
-        return Err(app);
+        Err(e) => return Err(e.into()),
     }
-    state.reload_calendar().await?;
-    tracing::info!(year, rules = rules.len(), by = %user.0.user.username, "calendar year loaded");
-    Ok((flash(jar, "flash.loaded"), Redirect::to(&back_to(year))).into_response())
+    state.reload_calendar_or_warn().await;
+    Ok(done(jar, &ctx, "flash.loaded", &back_to(year)))
+}
+
+/// "第 3 行“…”：message", or the message and the day for a whole-file problem (duplicates).
+pub fn line_message(lang: Lang, e: &linli_domain::calendar::RuleError) -> String {
+    let msg = i18n::t(lang, &format!("error.{}", e.code));
+    if e.line == 0 {
+        format!("{msg}：{}", e.text)
+    } else {
+        i18n::tf(lang, "calendar.line_error", &[("line", e.line.to_string()), ("text", e.text.clone()), ("msg", msg.to_owned())])
+    }
 }

@@ -4,13 +4,13 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use linli_domain::calendar::parse_date;
+use linli_domain::calendar::deadline;
 use serde::Deserialize;
 
 use super::layout::PageCtx;
 use super::render;
 use crate::context::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, FieldMessage};
 use crate::i18n::{self, today};
 use crate::state::AppState;
 
@@ -36,7 +36,7 @@ struct HomePage {
     from: String,
     days: String,
     result: Option<DeadlineResult>,
-    form_error: Option<&'static str>,
+    form_error: Option<String>,
 }
 
 fn weekday_key(d: time::Date) -> &'static str {
@@ -72,18 +72,12 @@ pub async fn home(
     let mut result = None;
     let mut form_error = None;
     if q.days.is_some() {
-        match (parse_date(&from), days.trim().parse::<u32>()) {
-            (None, _) => form_error = Some("error.calendar_date"),
-            (_, Err(_)) => form_error = Some("home.days_invalid"),
-            (Some(_), Ok(n)) if n > 365 => form_error = Some("home.days_invalid"),
-            (Some(start), Ok(n)) => {
-                let due = cal.add_working_days(start, n);
-                result = Some(DeadlineResult {
-                    due: due.to_string(),
-                    weekday: i18n::t(lang, weekday_key(due)),
-                    covered: (start.year()..=due.year()).all(|y| cal.has_year(y)),
-                });
+        match crate::api::calendar::deadline_input(Some(&from), Some(&days)) {
+            Ok((start, n)) => {
+                let (due, covered) = deadline(&cal, start, n);
+                result = Some(DeadlineResult { due: due.to_string(), weekday: i18n::t(lang, weekday_key(due)), covered });
             }
+            Err(e) => form_error = e.0.first().map(|f| FieldMessage::new(f, lang).message),
         }
     }
     let page = HomePage {

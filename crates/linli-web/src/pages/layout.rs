@@ -1,6 +1,9 @@
 //! What every page's frame needs: language, senior mode, the signed-in user, the CSRF token,
 //! the navigation by the standard's areas, and asset URLs.
 
+use linli_domain::rights::{Principal, Rights};
+use linli_domain::{Action, Resource};
+
 use crate::assets;
 use crate::context::Ctx;
 use crate::i18n::{self, Lang};
@@ -9,7 +12,6 @@ pub struct UserHeader {
     pub name: String,
     pub role_name: &'static str,
     pub node_name: String,
-    pub is_staff: bool,
 }
 
 pub struct NavItem {
@@ -50,9 +52,9 @@ impl PageCtx {
             name: s.user.display_name.clone(),
             role_name: i18n::t(lang, &format!("role.{}", s.user.role.as_str())),
             node_name: s.user.node_name.clone(),
-            is_staff: s.user.role.is_staff(),
         });
-        let nav = nav(lang, path, user.as_ref());
+        let principal = ctx.user.as_ref().map(|s| Principal { rights: Rights::Role(s.user.role), node: Some(s.user.node_code) });
+        let nav = nav(lang, path, principal.as_ref());
         PageCtx {
             lang,
             senior: ctx.senior,
@@ -94,27 +96,16 @@ fn item(lang: Lang, path: &str, href: &'static str, key: &str) -> NavItem {
     NavItem { href, label: i18n::t(lang, key), current }
 }
 
-fn nav(lang: Lang, path: &str, user: Option<&UserHeader>) -> Vec<NavSection> {
-    let mut sections = vec![NavSection {
-        label: i18n::t(lang, "nav.workbench"),
-        items: {
-            let mut v = vec![item(lang, path, "/", "nav.home")];
-            if user.is_some() {
-                v.push(item(lang, path, "/account", "nav.account"));
-            }
-            v
-        },
-    }];
-    const AREA_LINKS: [&str; 8] = [
-        "/area/organisation",
-        "/area/planning",
-        "/area/resources",
-        "/area/catalogue",
-        "/area/delivery",
-        "/area/oversight",
-        "/area/improvement",
-        "/area/assessment",
-    ];
+fn nav(lang: Lang, path: &str, principal: Option<&Principal>) -> Vec<NavSection> {
+    let may = |r: Resource, a: Action| principal.is_some_and(|p| p.may(r, a));
+    let mut workbench = vec![item(lang, path, "/", "nav.home")];
+    if principal.is_some() {
+        workbench.push(item(lang, path, "/account", "nav.account"));
+    }
+    if may(Resource::Community, Action::Read) {
+        workbench.push(item(lang, path, "/community", "nav.community"));
+    }
+    let mut sections = vec![NavSection { label: i18n::t(lang, "nav.workbench"), items: workbench }];
     sections.push(NavSection {
         label: i18n::t(lang, "nav.standard"),
         items: AREAS
@@ -123,11 +114,42 @@ fn nav(lang: Lang, path: &str, user: Option<&UserHeader>) -> Vec<NavSection> {
             .map(|(slug, href)| item(lang, path, href, &format!("area.{slug}.nav")))
             .collect(),
     });
-    if user.is_some_and(|u| u.is_staff) {
-        sections.push(NavSection {
-            label: i18n::t(lang, "nav.system"),
-            items: vec![item(lang, path, "/admin/calendar", "nav.calendar")],
-        });
+    let system: Vec<NavItem> = [
+        (Resource::Node, "/admin/nodes", "nav.nodes"),
+        (Resource::User, "/admin/users", "nav.users"),
+        (Resource::Token, "/admin/tokens", "nav.tokens"),
+        (Resource::Audit, "/admin/audit", "nav.audit"),
+        (Resource::Calendar, "/admin/calendar", "nav.calendar"),
+    ]
+    .into_iter()
+    .filter(|(r, _, _)| may(*r, Action::Read))
+    .map(|(_, href, key)| item(lang, path, href, key))
+    .collect();
+    if !system.is_empty() {
+        sections.push(NavSection { label: i18n::t(lang, "nav.system"), items: system });
     }
     sections
+}
+
+const AREA_LINKS: [&str; 8] = [
+    "/area/organisation",
+    "/area/planning",
+    "/area/resources",
+    "/area/catalogue",
+    "/area/delivery",
+    "/area/oversight",
+    "/area/improvement",
+    "/area/assessment",
+];
+
+/// One option of a `<select>`, marked when it is the current value.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+/// The options of a `<select>` with `current` marked.
+pub fn choices(options: &[(&'static str, &'static str)], current: &str) -> Vec<Choice> {
+    options.iter().map(|(value, label)| Choice { value, label, selected: *value == current }).collect()
 }

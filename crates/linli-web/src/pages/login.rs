@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::layout::PageCtx;
 use super::{render, render_with};
 use crate::auth::{LoginFailure, safe_next, sign_in};
-use crate::context::{Ctx, SESSION_COOKIE, cookie, flash, removal};
+use crate::context::{Ctx, SESSION_COOKIE, cookie, removal};
 use crate::csrf::Form;
 use crate::error::AppError;
 use crate::i18n::{local_time, tf};
@@ -93,7 +93,7 @@ pub async fn submit(
     }
     match sign_in(&state, &f.username, &f.password, &ctx).await? {
         Ok((session, user)) => {
-            let jar = jar.add(cookie(SESSION_COOKIE, session.token, state.config.https));
+            let jar = jar.add(cookie(SESSION_COOKIE, session.token, state.config.https, None));
             let to = if user.must_change_password { "/account?must_change=1".to_owned() } else { next };
             Ok((jar, Redirect::to(&to)).into_response())
         }
@@ -110,19 +110,17 @@ pub async fn submit(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
-pub async fn sign_out(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    jar: CookieJar,
-    Form(_): Form<Empty>,
-) -> Result<Response, AppError> {
+/// Signing out needs no valid CSRF token when the session has already ended (idle timeout):
+/// there is nothing left to protect, and the user should not see "page expired" for it.
+pub async fn sign_out(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, body: axum::body::Bytes) -> Result<Response, AppError> {
     if let Some(user) = &ctx.user {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        let sent = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
+        if !crate::csrf::tokens_match(sent, &ctx.csrf) {
+            return Err(AppError::CsrfRejected);
+        }
         state.store.delete_session(&user.token).await?;
         tracing::info!(username = %user.user.username, "signed out");
     }
-    let jar = flash(jar.add(removal(SESSION_COOKIE)), "flash.signed_out");
-    Ok((jar, Redirect::to("/")).into_response())
+    Ok(super::done(jar.add(removal(SESSION_COOKIE)), &ctx, "flash.signed_out", "/"))
 }

@@ -5,11 +5,17 @@
 
 mod account;
 mod areas;
+mod audit;
 mod calendar;
+mod community;
 mod home;
 pub mod layout;
 mod login;
+mod nodes;
 mod prefs;
+mod reauth;
+mod tokens;
+mod users;
 
 use askama::Template;
 use axum::Router;
@@ -21,7 +27,7 @@ use axum::routing::{get, post};
 
 use crate::auth::login_url;
 use crate::context::Ctx;
-use crate::error::{AppError, PendingError, from_status};
+use crate::error::{AppError, FieldMessage, PendingError, from_status};
 use crate::state::AppState;
 use layout::PageCtx;
 
@@ -35,6 +41,29 @@ pub fn router() -> Router<AppState> {
         .route("/area/{slug}", get(areas::area))
         .route("/account", get(account::page))
         .route("/account/password", post(account::change_password))
+        .route("/account/sessions/end", post(account::sign_out_everywhere))
+        .route("/reauth", get(reauth::form).post(reauth::submit))
+        .route("/community", get(community::list))
+        .route("/community/{code}", get(community::page))
+        .route("/community/{code}/profile", get(community::edit_profile).post(community::save_profile))
+        .route("/community/{code}/organisations", post(community::create_organisation))
+        .route("/organisations/{id}", get(community::edit_organisation).post(community::save_organisation))
+        .route("/organisations/{id}/retired", post(community::retire_organisation))
+        .route("/organisations/{id}/members", post(community::add_member))
+        .route("/members/{id}/delete", post(community::remove_member))
+        .route("/members/{id}/reveal", post(community::reveal_member))
+        .route("/admin/nodes", get(nodes::page).post(nodes::create))
+        .route("/admin/nodes/{code}/rename", post(nodes::rename))
+        .route("/admin/nodes/{code}/retired", post(nodes::retire))
+        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users/new", get(users::new_form))
+        .route("/admin/users/{id}", get(users::detail).post(users::save))
+        .route("/admin/users/{id}/reveal", post(users::reveal))
+        .route("/admin/users/{id}/do/{action}", post(users::act))
+        .route("/admin/tokens", get(tokens::page).post(tokens::create))
+        .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/admin/audit", get(audit::page))
+        .route("/admin/audit/export", get(audit::export))
         .route("/admin/calendar", get(calendar::page))
         .route("/admin/calendar/day", post(calendar::set_day))
         .route("/admin/calendar/day/delete", post(calendar::delete_day))
@@ -44,6 +73,34 @@ pub fn router() -> Router<AppState> {
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// Field problems of a submitted form, looked up by field name in the template.
+#[derive(Debug, Default)]
+pub struct FormErrors(pub Vec<FieldMessage>);
+
+impl FormErrors {
+    pub fn from_error(e: &AppError, lang: crate::i18n::Lang) -> Self {
+        FormErrors(e.field_errors(lang))
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Messages for fields the form does not show on its own (e.g. `scopes[2]`).
+    pub fn all(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|e| e.message.as_str())
+    }
+}
+
+/// The answer to a successful form post: a one-time message and a redirect (POST/redirect/GET).
+pub fn done(jar: axum_extra::extract::CookieJar, ctx: &Ctx, key: &'static str, to: &str) -> Response {
+    (crate::context::flash(jar, ctx, key), Redirect::to(to)).into_response()
 }
 
 /// Renders a template into a page response.
@@ -69,11 +126,15 @@ struct ErrorPage {
 /// visitor's language; "not signed in" becomes a trip to the sign-in page.
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let ctx = req.extensions().get::<Ctx>().cloned();
+    let is_get = req.method() == axum::http::Method::GET;
+    let referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let response = next.run(req).await;
     let status = response.status();
     let pending = response.extensions().get::<PendingError>().cloned();
-    let bare_error = (status.is_client_error() || status.is_server_error())
-        && !response.headers().contains_key(header::CONTENT_TYPE);
+    let is_html = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    // An error that is not already a page (a panic, a timeout, an extractor's plain text) is
+    // rendered like any other.
+    let bare_error = (status.is_client_error() || status.is_server_error()) && !is_html;
     if pending.is_none() && !bare_error {
         return response;
     }
@@ -87,8 +148,14 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         }
     };
     error.log(&ctx.request_id);
-    if matches!(error, AppError::Unauthorized) {
-        return Redirect::to(&login_url(&ctx.path)).into_response();
+    // Where to come back to after signing in or re-entering the password: this page, or for a
+    // form post the page the form was on.
+    let back = if is_get { ctx.path.clone() } else { referer.as_deref().map(local_part).unwrap_or_else(|| "/".into()) };
+    match error {
+        AppError::Unauthorized => return Redirect::to(&login_url(&back)).into_response(),
+        AppError::ReauthRequired => return Redirect::to(&reauth_url(&back)).into_response(),
+        AppError::PasswordChangeRequired => return Redirect::to("/account").into_response(),
+        _ => {}
     }
     let page = ErrorPage {
         page: PageCtx::new(&ctx, &format!("problem.{}.title", error.code())),
@@ -103,4 +170,16 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             (status, "error").into_response()
         }
     }
+}
+
+/// The path and query of a same-site URL (a `Referer`), or `/`.
+fn local_part(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    crate::auth::safe_next(Some(path))
+}
+
+/// `/reauth?next=<path>`.
+pub fn reauth_url(next: &str) -> String {
+    format!("/reauth?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())
 }

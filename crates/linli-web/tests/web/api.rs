@@ -60,25 +60,29 @@ async fn sign_in_me_and_sign_out(engine: Engine) {
     assert_eq!(c.get(app.url("/api/v1/me")).send().await.expect("me").status(), 401);
 }
 
-// Five wrong passwords lock the account; then even the right password is refused until the lock ends.
+// Five wrong passwords lock the account; the lock is told only to someone who knows the
+// password (so failures reveal nothing about the account), and other accounts are unaffected.
 async fn repeated_failures_lock_the_account(engine: Engine) {
     let app = spawn_app(engine).await;
     let c = app.client();
     let attempt = |password: &'static str| {
         c.post(app.url("/api/v1/session")).json(&json!({"username": "wangge", "password": password})).send()
     };
-    for _ in 0..4 {
+    for _ in 0..5 {
         assert_eq!(attempt("Wrong#Pass1").await.expect("post").status(), 401);
     }
     let r = attempt("Wrong#Pass1").await.expect("post");
-    assert_eq!(r.status(), 403);
+    assert_eq!(r.status(), 401, "a wrong password never says 'locked'");
+    let r = attempt("Linli@2026").await.expect("post");
+    assert_eq!(r.status(), 403, "locked accounts refuse even the right password");
     let p = problem(r).await;
     assert_eq!(p["type"], "urn:linli:problem:account_locked");
     assert!(p["detail"].as_str().is_some_and(|d| d.contains("锁定至")));
-    let r = attempt("Linli@2026").await.expect("post");
-    assert_eq!(r.status(), 403, "locked accounts refuse even the right password");
-    // Other accounts are unaffected.
     app.sign_in(&c, "chuangkou").await;
+    let admin = app.client();
+    app.sign_in(&admin, "admin").await;
+    let log: Value = admin.get(app.url("/api/v1/audit?action=user.locked")).send().await.expect("get").json().await.expect("json");
+    assert_eq!(log["total"], 1, "the lock is in the audit log");
 }
 
 // Holidays are public; deadlines honour the 2026 Spring Festival; bad input names the field.
@@ -116,13 +120,15 @@ async fn calendar_reads_and_deadlines(engine: Engine) {
     let fields: Vec<&str> =
         p["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
     assert_eq!(fields, ["from", "days"]);
-    assert_eq!(p["errors"][1]["message"], "不能大于 365");
+    assert_eq!(p["errors"][1]["message"], "请输入 0 到 365 之间的整数");
 
     let r = c.get(app.url("/api/v1/calendar/1999")).send().await.expect("get");
     assert_eq!(r.status(), 422);
     let r = c.get(app.url("/api/v1/calendar/deadline?from=2026-02-12")).send().await.expect("get");
-    assert_eq!(r.status(), 400, "a missing parameter is a bad request");
-    problem(r).await;
+    assert_eq!(r.status(), 422, "a missing parameter is named");
+    assert_eq!(problem(r).await["errors"][0]["field"], "days");
+    let r = c.get(app.url("/api/v1/calendar/deadline?from=9999-12-31&days=365")).send().await.expect("get");
+    assert_eq!(problem(r).await["errors"][0]["code"], "calendar_year", "years outside 2000–2100 are refused");
 }
 
 // Only an administrator replaces a year, with the CSRF header; one bad rule rejects them all.

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use linli_domain::calendar::{format_rules, parse_rules};
 
-use super::{load_db, open_migrated};
+use super::user::explain;
+use super::{load_db, open_migrated, operator};
 use crate::cli::CalendarCommand;
 
 pub async fn run(file: Option<&Path>, cmd: CalendarCommand) -> Result<ExitCode> {
@@ -31,10 +32,8 @@ pub async fn run(file: Option<&Path>, cmd: CalendarCommand) -> Result<ExitCode> 
                 anyhow!("文件有误，未导入任何内容 / nothing loaded, the file has errors:\n{}", lines.join("\n"))
             })?;
             let store = open_migrated(&load_db(file, &db)?).await?;
-            let n = store
-                .replace_calendar_year(year, &rules, "cli")
-                .await
-                .map_err(|e| anyhow!("未导入 / not loaded: {e}"))?;
+            let op = operator("calendar load");
+            let n = store.acting(&op).replace_calendar_year(year, &rules).await.map_err(explain)?;
             println!("已替换 {year} 年安排，共 {n} 天 / replaced {year}: {n} days");
             Ok(ExitCode::SUCCESS)
         }

@@ -1,8 +1,11 @@
 //! One function per command. Each opens what it needs and says what it did.
 
+mod audit;
 mod calendar;
 mod check;
+mod key;
 mod serve;
+mod token;
 mod user;
 
 use std::process::ExitCode;
@@ -23,7 +26,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             serve::serve(config, false).await
         }
         Command::Demo(args) => {
-            let defaults = Config { db: "linli-demo.db".into(), ..Config::default() };
+            let defaults = Config { db: "linli-demo.db".into(), key_file: "linli-demo.key".into(), ..Config::default() };
             let config = load(file, defaults, &args)?;
             logging::init(&config.log_format, &config.log_level);
             serve::serve(config, true).await
@@ -44,6 +47,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::User(cmd) => user::run(file, cmd).await,
         Command::Calendar(cmd) => calendar::run(file, cmd).await,
+        Command::Token(cmd) => token::run(file, cmd).await,
+        Command::Audit(cmd) => audit::run(file, cmd).await,
+        Command::Key(cmd) => key::run(file, cmd).await,
         Command::Version => {
             println!("linli {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
@@ -64,9 +70,16 @@ pub(crate) async fn open(config: &Config, create_sqlite: bool) -> Result<Store> 
     Ok(Store::connect(&config.db, &config.pool(create_sqlite)).await?)
 }
 
-/// Opens and migrates, for commands that work on the data.
+/// Opens and migrates, with the key for personal data, for commands that work on the data.
 pub(crate) async fn open_migrated(config: &Config) -> Result<Store> {
+    let keys = config.keys()?;
     let store = open(config, true).await?;
     store.migrate().await?;
-    Ok(store)
+    Ok(store.with_keys(keys))
+}
+
+/// The operator at the shell, as the audit log names them.
+pub(crate) fn operator(command: &str) -> linli_store::Actor {
+    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+    linli_store::Actor::system(&format!("cli {command} ({who})"))
 }
