@@ -335,11 +335,12 @@ impl Acting<'_> {
 impl Acting<'_> {
     /// The community a member's organisation belongs to, if the actor can see it.
     pub async fn member_community(&self, member: Uuid) -> StoreResult<Option<DivisionCode>> {
-        let code: Option<String> =
-            on_db!(self.store, |pool| sqlx::query_scalar("SELECT community_code FROM organisation_member WHERE id = $1")
-                .bind(member)
-                .fetch_optional(pool)
-                .await)?;
+        let code: Option<String> = on_db!(self.store, |pool| sqlx::query_scalar(
+            "SELECT community_code FROM organisation_member WHERE id = $1"
+        )
+        .bind(member)
+        .fetch_optional(pool)
+        .await)?;
         let Some(code) = code else { return Ok(None) };
         let code = stored_code(&code)?;
         self.check(Resource::Organisation, Action::Read, &code)?;

@@ -285,12 +285,14 @@ impl Acting<'_> {
     }
 
     async fn summary_row(&self, id: Uuid) -> StoreResult<SummaryRow> {
-        let row: Option<SummaryRow> = on_db!(self.store, |pool| sqlx::query_as(select_user!(
+        let row: Option<SummaryRow> = on_db!(self.store, |pool| {
+            sqlx::query_as(select_user!(
             ", u.phone_enc, u.id_number_enc, u.id_number_idx FROM app_user u JOIN node n ON n.code = u.node_code WHERE u.id = $1"
         ))
         .bind(id)
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         row.ok_or(StoreError::NotFound("user"))
     }
 
@@ -398,9 +400,13 @@ impl Acting<'_> {
             None if blank_keeps => (stored.id_number_enc.clone(), stored.id_number_idx.clone()),
             None => (None, None),
         };
-        let phone_after = f.phone.as_ref().map(|p| p.masked()).or_else(|| blank_keeps.then(|| before.phone_masked.clone()).flatten());
-        let id_after =
-            f.id_number.as_ref().map(|i| i.masked()).or_else(|| blank_keeps.then(|| before.id_number_masked.clone()).flatten());
+        let phone_after =
+            f.phone.as_ref().map(|p| p.masked()).or_else(|| blank_keeps.then(|| before.phone_masked.clone()).flatten());
+        let id_after = f
+            .id_number
+            .as_ref()
+            .map(|i| i.masked())
+            .or_else(|| blank_keeps.then(|| before.id_number_masked.clone()).flatten());
         let entry = Entry::new(
             f.node_code.to_string(),
             "user.update",

@@ -17,7 +17,14 @@ pub struct TestApp {
 
 /// Starts linli on 127.0.0.1 port 0 with the demo data; the server stops when the value drops.
 pub async fn spawn_app(engine: Engine) -> TestApp {
-    spawn_app_with(engine, WebConfig { demo: true, ..WebConfig::default() }).await
+    spawn_app_with(engine, test_config()).await
+}
+
+/// The demo's settings, with sign-in limits loose enough for tests that sign in many users
+/// (the rate-limit test tightens them again).
+pub fn test_config() -> WebConfig {
+    let loose = linli_web::Rate { per_minute: 10_000, burst: 10_000 };
+    WebConfig { demo: true, sign_in_rate: loose, public_rate: loose, ..WebConfig::default() }
 }
 
 pub async fn spawn_app_with(engine: Engine, config: WebConfig) -> TestApp {

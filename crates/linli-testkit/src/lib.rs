@@ -43,7 +43,7 @@ macro_rules! on_both_engines {
 }
 
 #[cfg(feature = "app")]
-pub use app::spawn_app_with;
+pub use app::{spawn_app_with, test_config};
 
 /// Declares each listed `async fn(Engine)` test once per engine: `sqlite::name` and `postgres::name`.
 #[macro_export]
@@ -66,4 +66,9 @@ macro_rules! engine_tests {
             )*
         }
     };
+}
+
+/// A division code written in a test.
+pub fn code(s: &str) -> linli_domain::DivisionCode {
+    linli_domain::DivisionCode::parse(s).expect("valid division code in test")
 }

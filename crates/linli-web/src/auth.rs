@@ -22,9 +22,6 @@ use crate::csrf::tokens_match;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// How long after entering the password sensitive actions are allowed without asking again.
-pub const REAUTH_WINDOW: Duration = Duration::minutes(15);
-
 /// Why a sign-in failed, as the user may be told.
 #[derive(Debug)]
 pub enum LoginFailure {
@@ -63,7 +60,13 @@ pub async fn sign_in(
         let until = at + state.config.lockout_duration;
         let failures = state.store.record_login_failure(user.id, state.config.lockout_threshold, until).await?;
         let action = if failures == state.config.lockout_threshold { "user.locked" } else { "session.sign_in_failed" };
-        let entry = Entry::new(user.node_code.to_string(), action, "user", user.id.to_string(), json!({ "failures": failures }));
+        let entry = Entry::new(
+            user.node_code.to_string(),
+            action,
+            "user",
+            user.id.to_string(),
+            json!({ "failures": failures }),
+        );
         state.store.record(&as_user, &entry).await?;
         tracing::info!(username, failures, ip = ?ctx.ip, "sign-in refused: wrong password");
         return Ok(Err(LoginFailure::BadCredentials));
@@ -87,9 +90,9 @@ pub async fn sign_in(
     Ok(Ok((session, user)))
 }
 
-/// Whether the session's password was entered within [`REAUTH_WINDOW`].
-pub fn recently_authenticated(s: &SignedIn) -> bool {
-    s.session.reauth_at.is_some_and(|t| now() - t < REAUTH_WINDOW)
+/// Whether the session's password was entered within `window` (`WebConfig::reauth_window`).
+pub fn recently_authenticated(s: &SignedIn, window: Duration) -> bool {
+    s.session.reauth_at.is_some_and(|t| now() - t < window)
 }
 
 /// Paths an account with an initial password may still use: changing it, and leaving.
@@ -102,12 +105,13 @@ fn allowed_before_password_change(path: &str) -> bool {
 pub struct Me {
     pub signed_in: Arc<SignedIn>,
     pub actor: Actor,
+    reauth_window: Duration,
 }
 
 impl Me {
     /// Sensitive actions need the password entered recently.
     pub fn require_recent_auth(&self) -> Result<(), AppError> {
-        if recently_authenticated(&self.signed_in) { Ok(()) } else { Err(AppError::ReauthRequired) }
+        if recently_authenticated(&self.signed_in, self.reauth_window) { Ok(()) } else { Err(AppError::ReauthRequired) }
     }
 }
 
@@ -122,7 +126,7 @@ impl FromRequestParts<AppState> for Me {
             return Err(Redirect::to("/account").into_response());
         }
         let actor = Actor::user(&signed_in.user, ctx.ip.clone());
-        Ok(Me { signed_in, actor })
+        Ok(Me { signed_in, actor, reauth_window: state.config.reauth_window })
     }
 }
 
@@ -154,12 +158,14 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub struct ApiActor {
     pub actor: Actor,
     pub session: Option<Arc<SignedIn>>,
+    reauth_window: Duration,
 }
 
 impl ApiActor {
+    /// Sensitive actions need the password entered recently (tokens cannot do them at all).
     pub fn require_recent_auth(&self) -> Result<(), AppError> {
         match &self.session {
-            Some(s) if !recently_authenticated(s) => Err(AppError::ReauthRequired),
+            Some(s) if !recently_authenticated(s, self.reauth_window) => Err(AppError::ReauthRequired),
             _ => Ok(()),
         }
     }
@@ -181,7 +187,7 @@ impl FromRequestParts<AppState> for ApiActor {
                 return Err(AppError::PasswordChangeRequired);
             }
         }
-        Ok(ApiActor { actor, session: ctx.user })
+        Ok(ApiActor { actor, session: ctx.user, reauth_window: state.config.reauth_window })
     }
 }
 
@@ -192,7 +198,15 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/admin/calendar?year=2026")), "/admin/calendar?year=2026");
-        for bad in ["//evil.example/", "/\\evil.example/", "https://evil.example/", "/x\r\nSet-Cookie: a=b", "/\t/evil.example/", "/\u{0}x", "/a\\b"] {
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example/",
+            "https://evil.example/",
+            "/x\r\nSet-Cookie: a=b",
+            "/\t/evil.example/",
+            "/\u{0}x",
+            "/a\\b",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");

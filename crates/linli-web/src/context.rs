@@ -141,7 +141,9 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
     match (surface, bearer) {
         (Surface::Api, Some(secret)) => match state.store.token_actor(&secret, ip.clone()).await {
             Ok(found) => token = found.map(Arc::new),
-            Err(e) => tracing::error!(request_id, error = %e, "could not look up the API token; treating it as unknown"),
+            Err(e) => {
+                tracing::error!(request_id, error = %e, "could not look up the API token; treating it as unknown")
+            }
         },
         _ => {
             if let Some(t) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {

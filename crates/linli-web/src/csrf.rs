@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::context::Ctx;
-use crate::state::{AppState, WebConfig};
 use crate::error::AppError;
+use crate::state::{AppState, WebConfig};
 
 /// Compares two tokens in time independent of where they differ.
 pub fn tokens_match(a: &str, b: &str) -> bool {

@@ -35,6 +35,8 @@ pub struct WebConfig {
     pub sign_in_rate: Rate,
     /// Requests without sign-in per client address.
     pub public_rate: Rate,
+    /// How long after entering the password sensitive actions need no re-entry.
+    pub reauth_window: Duration,
 }
 
 impl Default for WebConfig {
@@ -51,6 +53,7 @@ impl Default for WebConfig {
             public_url: None,
             sign_in_rate: Rate { per_minute: 20, burst: 10 },
             public_rate: Rate { per_minute: 300, burst: 100 },
+            reauth_window: Duration::minutes(15),
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub sign_in_per_minute: u32,
     /// Requests without sign-in per minute per client address.
     pub public_per_minute: u32,
+    /// Minutes after entering the password during which sensitive actions need no re-entry.
+    pub reauth_minutes: u32,
 }
 
 impl Default for Config {
@@ -63,11 +65,12 @@ impl Default for Config {
             public_url: None,
             sign_in_per_minute: 20,
             public_per_minute: 300,
+            reauth_minutes: 15,
         }
     }
 }
 
-const FIELDS: [&str; 17] = [
+const FIELDS: [&str; 18] = [
     "db",
     "listen",
     "log_format",
@@ -85,6 +88,7 @@ const FIELDS: [&str; 17] = [
     "public_url",
     "sign_in_per_minute",
     "public_per_minute",
+    "reauth_minutes",
 ];
 
 /// What the command line said, for the fields it can set.
@@ -152,8 +156,15 @@ impl Config {
             lockout_threshold: i32::try_from(self.lockout_threshold).unwrap_or(i32::MAX),
             lockout_duration: Duration::minutes(i64::from(self.lockout_minutes)),
             public_url: self.public_url.clone(),
-            sign_in_rate: linli_web::Rate { per_minute: self.sign_in_per_minute, burst: self.sign_in_per_minute.div_ceil(2) },
-            public_rate: linli_web::Rate { per_minute: self.public_per_minute, burst: self.public_per_minute.div_ceil(3) },
+            sign_in_rate: linli_web::Rate {
+                per_minute: self.sign_in_per_minute,
+                burst: self.sign_in_per_minute.div_ceil(2),
+            },
+            public_rate: linli_web::Rate {
+                per_minute: self.public_per_minute,
+                burst: self.public_per_minute.div_ceil(3),
+            },
+            reauth_window: Duration::minutes(i64::from(self.reauth_minutes)),
         }
     }
 
@@ -169,8 +180,10 @@ impl Config {
             write_new_key(path)?;
             tracing::warn!(file = %path.display(), "created a new key for personal data: back it up with the database — without it encrypted fields cannot be read");
         }
-        let text = std::fs::read_to_string(path).with_context(|| format!("无法读取密钥文件 {} / cannot read the key file", path.display()))?;
-        Keys::from_base64(&text).map_err(|e| anyhow::anyhow!("密钥文件 {} 无效 / invalid key file: {e}", path.display()))
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("无法读取密钥文件 {} / cannot read the key file", path.display()))?;
+        Keys::from_base64(&text)
+            .map_err(|e| anyhow::anyhow!("密钥文件 {} 无效 / invalid key file: {e}", path.display()))
     }
 
     pub fn pool(&self, create_sqlite: bool) -> linli_store::PoolOptions {
@@ -188,7 +201,9 @@ pub fn write_new_key(path: &Path) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut f = options.open(path).with_context(|| format!("无法创建密钥文件 {} / cannot create the key file", path.display()))?;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("无法创建密钥文件 {} / cannot create the key file", path.display()))?;
     writeln!(f, "{}", linli_store::privacy::Keys::generate())?;
     Ok(())
 }

@@ -43,7 +43,13 @@ impl AuditQuery {
         let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let from = nonempty(&self.from).map(|s| day_start(&s, "from")).transpose()?;
         let to = nonempty(&self.to).map(|s| day_start(&s, "to").map(|t| t + Duration::days(1))).transpose()?;
-        Ok(AuditFilter { actor: nonempty(&self.actor), action: nonempty(&self.action), target: nonempty(&self.target), from, to })
+        Ok(AuditFilter {
+            actor: nonempty(&self.actor),
+            action: nonempty(&self.action),
+            target: nonempty(&self.target),
+            from,
+            to,
+        })
     }
 }
 
@@ -52,10 +58,15 @@ impl AuditQuery {
     responses((status = 200, body = Page<serde_json::Value>), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn list(State(state): State<AppState>, api: ApiActor, Query(q): Query<AuditQuery>) -> Result<Json<Page<serde_json::Value>>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Page<serde_json::Value>>, AppError> {
     let (limit, offset) = super::Paging { limit: q.limit, offset: q.offset }.get();
     let (rows, total) = state.store.acting(&api.actor).audit_entries(&q.filter()?, limit, offset).await?;
-    let items = rows.into_iter().map(|r| serde_json::to_value(r).map_err(AppError::internal)).collect::<Result<_, _>>()?;
+    let items =
+        rows.into_iter().map(|r| serde_json::to_value(r).map_err(AppError::internal)).collect::<Result<_, _>>()?;
     Ok(Json(Page { items, total, limit, offset }))
 }
 
@@ -65,7 +76,11 @@ pub async fn list(State(state): State<AppState>, api: ApiActor, Query(q): Query<
     responses((status = 200, content_type = "text/csv", description = "CSV"), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn export(State(state): State<AppState>, api: ApiActor, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+pub async fn export(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     api.require_recent_auth()?;
     let rows = state.store.acting(&api.actor).audit_export(&q.filter()?, 50_000).await?;
     csv_response(&rows)
@@ -98,7 +113,8 @@ pub fn csv_response(rows: &[Record]) -> Result<Response, AppError> {
     let bytes = w.into_inner().map_err(AppError::internal)?;
     let mut resp = bytes.into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    resp.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"linli-audit.csv\""));
+    resp.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"linli-audit.csv\""));
     Ok(resp)
 }
 

@@ -162,7 +162,10 @@ pub fn deadline_input(from: Option<&str>, days: Option<&str>) -> Result<(time::D
 #[utoipa::path(get, path = "/calendar/deadline", tag = "calendar", params(DeadlineQuery),
     responses((status = 200, body = Deadline), (status = "4XX", body = Problem, content_type = "application/problem+json"))
 )]
-pub async fn deadline(State(state): State<AppState>, Query(q): Query<DeadlineQuery>) -> Result<Json<Deadline>, AppError> {
+pub async fn deadline(
+    State(state): State<AppState>,
+    Query(q): Query<DeadlineQuery>,
+) -> Result<Json<Deadline>, AppError> {
     let (from, days) = deadline_input(q.from.as_deref(), q.days.as_deref())?;
     let (due, covers) = due_date(&state.calendar(), from, days);
     Ok(Json(Deadline { from: from.to_string(), days, due: due.to_string(), calendar_covers: covers }))

@@ -24,7 +24,11 @@ fn json<T: Serialize>(v: T) -> Result<Json<Value>, AppError> {
         (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []), ("token" = []))
 )]
-pub async fn profile(State(state): State<AppState>, api: ApiActor, Path(code): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn profile(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, AppError> {
     json(state.store.acting(&api.actor).community_profile(code_param(&code)?).await?)
 }
 
@@ -73,7 +77,11 @@ pub async fn update_profile(
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []), ("token" = []))
 )]
-pub async fn organisations(State(state): State<AppState>, api: ApiActor, Path(code): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn organisations(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, AppError> {
     json(state.store.acting(&api.actor).organisations(code_param(&code)?).await?)
 }
 
@@ -113,7 +121,11 @@ pub async fn create_organisation(
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []), ("token" = []))
 )]
-pub async fn organisation(State(state): State<AppState>, api: ApiActor, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn organisation(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
     json(state.store.acting(&api.actor).organisation(id_param(&id)?).await?)
 }
 
@@ -182,7 +194,11 @@ pub async fn add_member(
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []), ("token" = []))
 )]
-pub async fn remove_member(State(state): State<AppState>, api: ApiActor, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
     json(state.store.acting(&api.actor).remove_member(id_param(&id)?).await?)
 }
 
@@ -197,7 +213,11 @@ pub struct Revealed {
     responses((status = 200, body = Revealed), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn reveal_member_phone(State(state): State<AppState>, api: ApiActor, Path(id): Path<String>) -> Result<Json<Revealed>, AppError> {
+pub async fn reveal_member_phone(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Revealed>, AppError> {
     api.require_recent_auth()?;
     let value = state.store.acting(&api.actor).reveal_member_phone(id_param(&id)?).await?;
     Ok(Json(Revealed { value }))

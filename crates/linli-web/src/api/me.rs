@@ -81,7 +81,10 @@ pub async fn change_password(
         return Err(AppError::Invalid(linli_domain::Invalid::one("new", "password_unchanged")));
     }
     let new = body.new.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new)).await.map_err(AppError::internal)?.map_err(AppError::internal)?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
     state.store.acting(&api.actor).change_own_password(&hash, &s.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -78,7 +78,12 @@ pub async fn create(
     responses((status = 200, body = NodeInfo), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []), ("token" = []))
 )]
-pub async fn node(State(state): State<AppState>, ctx: Ctx, api: ApiActor, Path(code): Path<String>) -> Result<Json<NodeInfo>, AppError> {
+pub async fn node(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    api: ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<NodeInfo>, AppError> {
     let node = state.store.acting(&api.actor).node(code_param(&code)?).await?;
     Ok(Json(NodeInfo::new(node, ctx.lang)))
 }

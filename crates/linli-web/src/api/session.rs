@@ -51,8 +51,11 @@ pub async fn sign_in(
     let (session, user) =
         check_sign_in(&state, &body.username, &body.password, &ctx).await?.map_err(AppError::Login)?;
     let jar = jar.add(cookie(SESSION_COOKIE, session.token.clone(), state.config.https, None));
-    let info =
-        SessionInfo { user: UserInfo::new(&user, ctx.lang), csrf_token: session.csrf_token, expires_at: session.expires_at };
+    let info = SessionInfo {
+        user: UserInfo::new(&user, ctx.lang),
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+    };
     Ok((StatusCode::CREATED, jar, Json(info)))
 }
 
@@ -62,7 +65,11 @@ pub async fn sign_in(
         (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn sign_out(State(state): State<AppState>, api: ApiActor, jar: CookieJar) -> Result<impl IntoResponse, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    api: ApiActor,
+    jar: CookieJar,
+) -> Result<impl IntoResponse, AppError> {
     let session = api.session.ok_or(AppError::Forbidden)?;
     state.store.delete_session(&session.token).await?;
     tracing::info!(username = %session.user.username, "signed out");
@@ -97,7 +104,8 @@ pub async fn confirm_password(state: &AppState, username: &str, candidate: &str)
     let (_, stored) = state.store.user_for_login(username).await?.ok_or(AppError::Unauthorized)?;
     let candidate = candidate.to_owned();
     let permit = state.limits.hashing().await?;
-    let ok = tokio::task::spawn_blocking(move || password::verify(&candidate, &stored)).await.map_err(AppError::internal)?;
+    let ok =
+        tokio::task::spawn_blocking(move || password::verify(&candidate, &stored)).await.map_err(AppError::internal)?;
     drop(permit);
     if ok { Ok(()) } else { Err(AppError::Invalid(linli_domain::Invalid::one("password", "password_wrong"))) }
 }

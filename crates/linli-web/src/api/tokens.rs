@@ -46,7 +46,11 @@ pub struct CreatedToken {
     responses((status = 201, body = CreatedToken), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn create(State(state): State<AppState>, api: ApiActor, ApiJson(b): ApiJson<NewToken>) -> Result<(StatusCode, Json<CreatedToken>), AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiActor,
+    ApiJson(b): ApiJson<NewToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), AppError> {
     api.require_recent_auth()?;
     let node = DivisionCode::parse(&b.node_code).map_err(|e| e.at("node_code"))?;
     let (token, secret) = state.store.acting(&api.actor).create_token(&b.name, node, &b.scopes, b.valid_days).await?;
@@ -59,7 +63,11 @@ pub async fn create(State(state): State<AppState>, api: ApiActor, ApiJson(b): Ap
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn revoke(State(state): State<AppState>, api: ApiActor, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     api.require_recent_auth()?;
     state.store.acting(&api.actor).revoke_token(id_param(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)

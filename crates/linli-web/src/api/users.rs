@@ -37,10 +37,16 @@ fn value(u: UserSummary) -> Result<Value, AppError> {
     responses((status = 200, body = Page<Value>), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn list(State(state): State<AppState>, api: ApiActor, Query(q): Query<ListQuery>) -> Result<Json<Page<Value>>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page<Value>>, AppError> {
     let (limit, offset) = Paging { limit: q.limit, offset: q.offset }.get();
     let role = match q.role.as_deref().filter(|r| !r.is_empty()) {
-        Some(r) => Some(Role::parse(r).ok_or_else(|| AppError::Invalid(linli_domain::Invalid::one("role", "role_unknown")))?),
+        Some(r) => {
+            Some(Role::parse(r).ok_or_else(|| AppError::Invalid(linli_domain::Invalid::one("role", "role_unknown")))?)
+        }
         None => None,
     };
     let (users, total) = state.store.acting(&api.actor).users(&UserQuery { q: q.q, role, limit, offset }).await?;
@@ -91,7 +97,11 @@ pub struct Created {
     responses((status = 201, body = Created), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn create(State(state): State<AppState>, api: ApiActor, ApiJson(b): ApiJson<UserBody>) -> Result<(StatusCode, Json<Created>), AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiActor,
+    ApiJson(b): ApiJson<UserBody>,
+) -> Result<(StatusCode, Json<Created>), AppError> {
     api.require_recent_auth()?;
     let (user, initial_password) = state.store.acting(&api.actor).create_user(&b.into()).await?;
     Ok((StatusCode::CREATED, Json(Created { user: value(user)?, initial_password })))
@@ -102,7 +112,11 @@ pub async fn create(State(state): State<AppState>, api: ApiActor, ApiJson(b): Ap
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn get(State(state): State<AppState>, api: ApiActor, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn get(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
     Ok(Json(value(state.store.acting(&api.actor).user(id_param(&id)?).await?)?))
 }
 
@@ -111,7 +125,12 @@ pub async fn get(State(state): State<AppState>, api: ApiActor, Path(id): Path<St
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn update(State(state): State<AppState>, api: ApiActor, Path(id): Path<String>, ApiJson(b): ApiJson<UserBody>) -> Result<Json<Value>, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<UserBody>,
+) -> Result<Json<Value>, AppError> {
     api.require_recent_auth()?;
     Ok(Json(value(state.store.acting(&api.actor).update_user(id_param(&id)?, &b.into(), false).await?)?))
 }
@@ -126,7 +145,11 @@ pub struct Lookup {
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn lookup(State(state): State<AppState>, api: ApiActor, ApiJson(b): ApiJson<Lookup>) -> Result<Json<Value>, AppError> {
+pub async fn lookup(
+    State(state): State<AppState>,
+    api: ApiActor,
+    ApiJson(b): ApiJson<Lookup>,
+) -> Result<Json<Value>, AppError> {
     let id = IdNumber::parse(&b.id_number, linli_store::today()).map_err(|e| e.at("id_number"))?;
     Ok(Json(value(state.store.acting(&api.actor).user_by_id_number(&id).await?)?))
 }
@@ -145,7 +168,11 @@ pub struct ActionResult {
     responses((status = 200, body = ActionResult), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []))
 )]
-pub async fn act(State(state): State<AppState>, api: ApiActor, Path((id, action)): Path<(String, String)>) -> Result<Json<ActionResult>, AppError> {
+pub async fn act(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Json<ActionResult>, AppError> {
     api.require_recent_auth()?;
     let id = id_param(&id)?;
     let acting = state.store.acting(&api.actor);

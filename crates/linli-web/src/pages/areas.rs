@@ -28,9 +28,11 @@ macro_rules! part {
 
 fn parts(slug: &str) -> &'static [Part] {
     match slug {
-        "organisation" => {
-            &[part!("area.organisation.profile", "/community"), part!("area.organisation.bodies", "/community"), part!("area.organisation.roles", "/admin/users")]
-        }
+        "organisation" => &[
+            part!("area.organisation.profile", "/community"),
+            part!("area.organisation.bodies", "/community"),
+            part!("area.organisation.roles", "/admin/users"),
+        ],
         "planning" => &[part!("area.planning.risks"), part!("area.planning.objectives"), part!("area.planning.plan")],
         "resources" => &[
             part!("area.resources.staff"),

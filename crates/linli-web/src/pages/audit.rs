@@ -54,7 +54,11 @@ impl AuditPage {
     fn showing(&self) -> String {
         let from = if self.total == 0 { 0 } else { self.offset + 1 };
         let to = (self.offset + PAGE_SIZE).min(self.total);
-        i18n::tf(self.page.lang, "common.showing", &[("from", from.to_string()), ("to", to.to_string()), ("total", self.total.to_string())])
+        i18n::tf(
+            self.page.lang,
+            "common.showing",
+            &[("from", from.to_string()), ("to", to.to_string()), ("total", self.total.to_string())],
+        )
     }
 }
 
@@ -73,14 +77,20 @@ fn row(lang: i18n::Lang, r: Record) -> Row {
 
 /// The query string for the pager and export links (filters kept, `offset` dropped).
 fn base_query(q: &AuditQuery) -> String {
-    let pairs: Vec<(&str, &str)> = [("actor", &q.actor), ("action", &q.action), ("target", &q.target), ("from", &q.from), ("to", &q.to)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
-        .collect();
+    let pairs: Vec<(&str, &str)> =
+        [("actor", &q.actor), ("action", &q.action), ("target", &q.target), ("from", &q.from), ("to", &q.to)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_deref().filter(|s| !s.is_empty()).map(|s| (k, s)))
+            .collect();
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-pub async fn page(State(state): State<AppState>, ctx: Ctx, me: Me, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     let offset = q.offset.unwrap_or(0).max(0);
     let mut errors = Vec::new();
     let (rows, total) = match q.filter() {

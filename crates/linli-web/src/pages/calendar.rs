@@ -147,7 +147,12 @@ fn calendar_page(
     }
 }
 
-pub async fn page(State(state): State<AppState>, ctx: Ctx, me: Me, Query(q): Query<YearQuery>) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, AppError> {
     if !me.actor.principal.may(Resource::Calendar, Action::Read) {
         return Err(AppError::Forbidden);
     }
@@ -171,7 +176,14 @@ fn back_to(year: i32) -> String {
 }
 
 /// The form is re-shown for the year the user was looking at, with the problems listed.
-fn rejected(state: &AppState, ctx: &Ctx, me: &Me, year: i32, text: Option<String>, errors: Vec<String>) -> Result<Response, AppError> {
+fn rejected(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &Me,
+    year: i32,
+    text: Option<String>,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
     let year = if year_bounds(year).is_ok() { year } else { today().year() };
     render_with(StatusCode::UNPROCESSABLE_ENTITY, &calendar_page(state, ctx, me, year, text, errors))
 }
@@ -273,6 +285,10 @@ pub fn line_message(lang: Lang, e: &linli_domain::calendar::RuleError) -> String
     if e.line == 0 {
         format!("{msg}：{}", e.text)
     } else {
-        i18n::tf(lang, "calendar.line_error", &[("line", e.line.to_string()), ("text", e.text.clone()), ("msg", msg.to_owned())])
+        i18n::tf(
+            lang,
+            "calendar.line_error",
+            &[("line", e.line.to_string()), ("text", e.text.clone()), ("msg", msg.to_owned())],
+        )
     }
 }

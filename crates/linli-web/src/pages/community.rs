@@ -83,8 +83,10 @@ impl CommunityPage {
 }
 
 fn kinds(lang: Lang, current: &str) -> Vec<Choice> {
-    let options: Vec<(&'static str, &'static str)> =
-        OrganisationKind::ALL.iter().map(|k| (k.as_str(), i18n::t(lang, &format!("org_kind.{}", k.as_str())))).collect();
+    let options: Vec<(&'static str, &'static str)> = OrganisationKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), i18n::t(lang, &format!("org_kind.{}", k.as_str()))))
+        .collect();
     choices(&options, current)
 }
 
@@ -112,7 +114,12 @@ async fn community_page(state: &AppState, ctx: &Ctx, me: &Me, code: &str) -> Res
     })
 }
 
-pub async fn page(State(state): State<AppState>, ctx: Ctx, me: Me, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
     render_with(StatusCode::OK, &community_page(&state, &ctx, &me, &code).await?)
 }
 
@@ -141,7 +148,12 @@ impl ProfileForm {
     }
 }
 
-pub async fn edit_profile(State(state): State<AppState>, ctx: Ctx, me: Me, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn edit_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
     let c = state.store.acting(&me.actor).community_profile(code_param(&code)?).await?;
     if !me.actor.principal.may(Resource::Community, Action::Update) {
         return Err(AppError::Forbidden);
@@ -212,7 +224,12 @@ struct OrganisationForm {
     errors: FormErrors,
 }
 
-pub async fn edit_organisation(State(state): State<AppState>, ctx: Ctx, me: Me, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn edit_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let org = state.store.acting(&me.actor).organisation(id_param(&id)?).await?;
     if !me.actor.principal.may(Resource::Organisation, Action::Update) {
         return Err(AppError::Forbidden);
@@ -222,7 +239,11 @@ pub async fn edit_organisation(State(state): State<AppState>, ctx: Ctx, me: Me, 
         id: org.id,
         community_code: org.community_code.to_string(),
         kinds: kinds(ctx.lang, org.kind.as_str()),
-        input: OrganisationInput { kind: org.kind.as_str().into(), name: org.name, responsibilities: org.responsibilities },
+        input: OrganisationInput {
+            kind: org.kind.as_str().into(),
+            name: org.name,
+            responsibilities: org.responsibilities,
+        },
         errors: FormErrors::default(),
     };
     render_with(StatusCode::OK, &form)
@@ -323,10 +344,7 @@ pub async fn reveal_member(
     let member = id_param(&id)?;
     let acting = state.store.acting(&me.actor);
     let phone = acting.reveal_member_phone(member).await?;
-    let community = acting
-        .member_community(member)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let community = acting.member_community(member).await?.ok_or(AppError::NotFound)?;
     let mut page = community_page(&state, &ctx, &me, community.as_str()).await?;
     page.revealed = Some((member, phone));
     render_with(StatusCode::OK, &page)

@@ -75,7 +75,8 @@ pub async fn home(
         match crate::api::calendar::deadline_input(Some(&from), Some(&days)) {
             Ok((start, n)) => {
                 let (due, covered) = deadline(&cal, start, n);
-                result = Some(DeadlineResult { due: due.to_string(), weekday: i18n::t(lang, weekday_key(due)), covered });
+                result =
+                    Some(DeadlineResult { due: due.to_string(), weekday: i18n::t(lang, weekday_key(due)), covered });
             }
             Err(e) => form_error = e.0.first().map(|f| FieldMessage::new(f, lang).message),
         }

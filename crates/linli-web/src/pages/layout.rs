@@ -53,7 +53,8 @@ impl PageCtx {
             role_name: i18n::t(lang, &format!("role.{}", s.user.role.as_str())),
             node_name: s.user.node_name.clone(),
         });
-        let principal = ctx.user.as_ref().map(|s| Principal { rights: Rights::Role(s.user.role), node: Some(s.user.node_code) });
+        let principal =
+            ctx.user.as_ref().map(|s| Principal { rights: Rights::Role(s.user.role), node: Some(s.user.node_code) });
         let nav = nav(lang, path, principal.as_ref());
         PageCtx {
             lang,

@@ -112,7 +112,12 @@ pub async fn submit(
 
 /// Signing out needs no valid CSRF token when the session has already ended (idle timeout):
 /// there is nothing left to protect, and the user should not see "page expired" for it.
-pub async fn sign_out(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, body: axum::body::Bytes) -> Result<Response, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
     if let Some(user) = &ctx.user {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
         let sent = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or_default();

@@ -40,7 +40,13 @@ struct NodesPage {
     errors: FormErrors,
 }
 
-async fn nodes_page(state: &AppState, ctx: &Ctx, me: &Me, new: (String, String), errors: FormErrors) -> Result<NodesPage, AppError> {
+async fn nodes_page(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &Me,
+    new: (String, String),
+    errors: FormErrors,
+) -> Result<NodesPage, AppError> {
     let nodes = state.store.acting(&me.actor).nodes().await?;
     let top = nodes.first().map(|n| n.level).unwrap_or(linli_domain::Level::Province);
     let rows = nodes
@@ -76,7 +82,13 @@ pub struct NewNode {
     name: String,
 }
 
-pub async fn create(State(state): State<AppState>, ctx: Ctx, me: Me, jar: CookieJar, Form(f): Form<NewNode>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Form(f): Form<NewNode>,
+) -> Result<Response, AppError> {
     let result = match DivisionCode::parse(&f.code) {
         Ok(code) => state.store.acting(&me.actor).create_node(code, &f.name).await.map(|_| ()),
         Err(e) => Err(StoreError::Invalid(e.at("code"))),
@@ -110,7 +122,10 @@ pub async fn rename(
         Ok(_) => Ok(done(jar, &ctx, "flash.saved", "/admin/nodes")),
         Err(StoreError::Invalid(inv)) => {
             let errors = FormErrors::from_error(&AppError::Invalid(inv), ctx.lang);
-            render_with(StatusCode::UNPROCESSABLE_ENTITY, &nodes_page(&state, &ctx, &me, Default::default(), errors).await?)
+            render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &nodes_page(&state, &ctx, &me, Default::default(), errors).await?,
+            )
         }
         Err(e) => Err(e.into()),
     }
@@ -134,7 +149,10 @@ pub async fn retire(
         Ok(_) => Ok(done(jar, &ctx, "flash.saved", "/admin/nodes")),
         Err(StoreError::Invalid(inv)) => {
             let errors = FormErrors::from_error(&AppError::Invalid(inv), ctx.lang);
-            render_with(StatusCode::UNPROCESSABLE_ENTITY, &nodes_page(&state, &ctx, &me, Default::default(), errors).await?)
+            render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &nodes_page(&state, &ctx, &me, Default::default(), errors).await?,
+            )
         }
         Err(e) => Err(e.into()),
     }

@@ -55,7 +55,8 @@ pub async fn submit(
             Ok(done(jar, &ctx, "flash.reauthenticated", &next).into_response())
         }
         Err(AppError::Invalid(_)) => {
-            let page = ReauthPage { page: PageCtx::new(&ctx, "reauth.title"), next, error: Some("error.password_wrong") };
+            let page =
+                ReauthPage { page: PageCtx::new(&ctx, "reauth.title"), next, error: Some("error.password_wrong") };
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e),

@@ -77,7 +77,8 @@ async fn tokens_page(state: &AppState, ctx: &Ctx, me: &Me, form: NewToken) -> Re
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx, me: Me) -> Result<Response, AppError> {
     me.require_recent_auth()?;
-    let form = NewToken { node_code: me.signed_in.user.node_code.to_string(), valid_days: "365".into(), ..Default::default() };
+    let form =
+        NewToken { node_code: me.signed_in.user.node_code.to_string(), valid_days: "365".into(), ..Default::default() };
     render_with(StatusCode::OK, &tokens_page(&state, &ctx, &me, form).await?)
 }
 
@@ -91,7 +92,12 @@ pub struct NewToken {
     valid_days: String,
 }
 
-pub async fn create(State(state): State<AppState>, ctx: Ctx, me: Me, Form(f): Form<NewToken>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Form(f): Form<NewToken>,
+) -> Result<Response, AppError> {
     me.require_recent_auth()?;
     let days = f.valid_days.trim();
     let valid_days = if days.is_empty() { Ok(None) } else { days.parse::<u32>().map(Some) };

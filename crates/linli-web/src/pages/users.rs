@@ -78,7 +78,11 @@ impl ListPage {
     fn showing(&self) -> String {
         let from = if self.total == 0 { 0 } else { self.offset + 1 };
         let to = (self.offset + self.page_size).min(self.total);
-        i18n::tf(self.page.lang, "common.showing", &[("from", from.to_string()), ("to", to.to_string()), ("total", self.total.to_string())])
+        i18n::tf(
+            self.page.lang,
+            "common.showing",
+            &[("from", from.to_string()), ("to", to.to_string()), ("total", self.total.to_string())],
+        )
     }
 }
 
@@ -90,7 +94,12 @@ pub struct ListQuery {
     offset: i64,
 }
 
-pub async fn list(State(state): State<AppState>, ctx: Ctx, me: Me, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
     let role = Role::parse(&q.role);
     let offset = q.offset.max(0);
     let query = UserQuery { q: Some(q.q.clone()), role, limit: PAGE_SIZE, offset };
@@ -175,7 +184,11 @@ fn input_of(u: &UserSummary) -> UserInput {
         node_code: u.user.node_code.to_string(),
         phone: String::new(),
         id_number: String::new(),
-        access_until: u.user.access_until.map(|t| (t - time::Duration::seconds(1)).to_offset(crate::i18n::CST).date().to_string()).unwrap_or_default(),
+        access_until: u
+            .user
+            .access_until
+            .map(|t| (t - time::Duration::seconds(1)).to_offset(crate::i18n::CST).date().to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -189,7 +202,12 @@ pub async fn new_form(ctx: Ctx, me: Me) -> Result<Response, AppError> {
     render_with(StatusCode::OK, &UserForm::new(&ctx, &me, None, input))
 }
 
-pub async fn create(State(state): State<AppState>, ctx: Ctx, me: Me, Form(input): Form<UserInput>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Form(input): Form<UserInput>,
+) -> Result<Response, AppError> {
     me.require_recent_auth()?;
     match state.store.acting(&me.actor).create_user(&input).await {
         Ok((user, initial)) => {
@@ -206,7 +224,12 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, me: Me, Form(input)
     }
 }
 
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, me: Me, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let user = state.store.acting(&me.actor).user(id_param(&id)?).await?;
     let input = input_of(&user);
     render_with(StatusCode::OK, &UserForm::new(&ctx, &me, Some(user), input))

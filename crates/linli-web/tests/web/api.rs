@@ -81,7 +81,8 @@ async fn repeated_failures_lock_the_account(engine: Engine) {
     app.sign_in(&c, "chuangkou").await;
     let admin = app.client();
     app.sign_in(&admin, "admin").await;
-    let log: Value = admin.get(app.url("/api/v1/audit?action=user.locked")).send().await.expect("get").json().await.expect("json");
+    let log: Value =
+        admin.get(app.url("/api/v1/audit?action=user.locked")).send().await.expect("get").json().await.expect("json");
     assert_eq!(log["total"], 1, "the lock is in the audit log");
 }
 

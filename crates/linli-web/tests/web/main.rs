@@ -3,6 +3,8 @@
 
 mod api;
 mod browser;
+mod identity;
+mod matrix;
 mod ops;
 mod pages;
 

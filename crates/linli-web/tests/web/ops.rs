@@ -19,6 +19,9 @@ async fn health_readiness_metrics_and_request_ids() {
     assert!(text.contains("linli_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"}"), "{text}");
     assert!(text.contains("linli_build_info"));
 
+    let proxied = c.get(app.url("/metrics")).header("x-forwarded-for", "203.0.113.9").send().await.expect("get");
+    assert_eq!(proxied.status(), 403, "behind a proxy every client looks local: forwarded requests are not");
+
     // Readiness follows the database.
     app.store().close().await;
     assert_eq!(c.get(app.url("/readyz")).send().await.expect("get").status(), 503);
@@ -39,4 +42,30 @@ async fn assets_are_embedded_and_cacheable() {
     let r = c.get(app.url("/assets/app.css?v=stale")).send().await.expect("get");
     assert!(r.headers().get("cache-control").is_some_and(|v| !v.to_str().unwrap_or("").contains("immutable")));
     assert_eq!(c.get(app.url("/assets/nope.js")).send().await.expect("get").status(), 404);
+}
+
+// Oversized bodies are refused with an explanation, as problem+json or as a page.
+#[tokio::test]
+async fn oversized_bodies_are_explained() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let c = app.client();
+    let big = "x".repeat(3 * 1024 * 1024);
+    let r = c
+        .post(app.url("/api/v1/session"))
+        .header("content-type", "application/json")
+        .body(big.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers().get("content-type").map(|v| v.as_bytes()), Some(&b"application/problem+json"[..]));
+    let r = c
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.expect("body").contains("提交的内容太大"));
 }

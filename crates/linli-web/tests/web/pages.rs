@@ -29,8 +29,10 @@ async fn home_language_and_headers(engine: Engine) {
     assert!(html.contains("<html lang=\"en\">") && html.contains("Risk and opportunity register"));
     let r = c.get(app.url("/prefs/lang/fr")).send().await.expect("get");
     assert_eq!(r.status(), 404);
-    let r = c.get(app.url("/prefs/senior/on?back=https%3A%2F%2Fevil.example")).send().await.expect("get");
-    assert_eq!(location(&r), "/", "preference links never send visitors off-site");
+    for evil in ["https%3A%2F%2Fevil.example", "%2F%09%2Fevil.example%2F", "%2F%5Cevil.example", "%2F%00x"] {
+        let r = c.get(app.url(&format!("/prefs/senior/on?back={evil}"))).send().await.expect("get");
+        assert_eq!(location(&r), "/", "preference links never send visitors off-site: {evil}");
+    }
     let html = c.get(app.url("/")).send().await.expect("get").text().await.expect("body");
     assert!(html.contains("class=\"senior\""));
 }
@@ -201,7 +203,84 @@ async fn password_change(engine: Engine) {
     assert_eq!(elsewhere.get(app.url("/api/v1/me")).send().await.expect("get").status(), 401, "other sessions end");
 }
 
+// Behind a reverse proxy the Host header is the upstream's: with `public_url` set, a form from
+// the public address is accepted and one from elsewhere refused.
+async fn forms_work_behind_a_proxy(engine: Engine) {
+    let mut config = linli_testkit::test_config();
+    config.public_url = Some("https://linli.example.cn".into());
+    let app = linli_testkit::spawn_app_with(engine, config).await;
+    let c = app.client();
+    let token = app.form_token(&c, "/login").await;
+    let post = |origin: &'static str| {
+        c.post(app.url("/login"))
+            .header("origin", origin)
+            .form(&[("_csrf", token.as_str()), ("username", "admin"), ("password", "Linli@2026"), ("next", "/")])
+            .send()
+    };
+    assert_eq!(post("https://evil.example").await.expect("post").status(), 403);
+    assert_eq!(post("https://linli.example.cn").await.expect("post").status(), 303);
+}
+
+// Signing out after the session has already ended still works, and says so.
+async fn signing_out_an_ended_session(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let c = app.client();
+    app.sign_in(&c, "chuangkou").await;
+    let user = app.store().user_by_username("chuangkou").await.expect("user");
+    app.store().delete_user_sessions(user.id, None).await.expect("end sessions");
+    let r = c.post(app.url("/logout")).form(&[("_csrf", "stale")]).send().await.expect("post");
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/".to_owned()));
+    assert!(c.get(app.url("/")).send().await.expect("get").text().await.expect("body").contains("您已安全退出"));
+}
+
+// The community page shows the profile, organisations and masked phones; a reveal shows one
+// number whole and is logged; the head edits, the worker only reads.
+async fn community_pages(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let head = app.client();
+    app.sign_in(&head, "shuji").await;
+    let html = head.get(app.url("/community")).send().await.expect("get");
+    assert_eq!(location(&html), "/community/350103001001", "one community: straight to it");
+    let html = head.get(app.url("/community/350103001001")).send().await.expect("get").text().await.expect("body");
+    assert!(html.contains("榕华社区居民委员会") && html.contains("138****0001") && !html.contains("13805910001"));
+    assert!(html.contains("编辑社区概况"));
+    let token = app.form_token(&head, "/community/350103001001").await;
+    let r = head
+        .post(app.url("/community/350103001001/profile"))
+        .form(&[("_csrf", token.as_str()), ("area_km2", "很大"), ("email", "x")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("面积应为大于 0") && body.contains("电子邮箱格式不正确"));
+    let orgs = app
+        .store()
+        .acting(&linli_store::Actor::system("t"))
+        .organisations(linli_testkit::code("350103001001"))
+        .await
+        .expect("orgs");
+    let member = orgs[0].members[0].id;
+    let r = head
+        .post(app.url(&format!("/members/{member}/reveal")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("post");
+    let body = r.text().await.expect("body");
+    assert!(body.contains("13805910001") && body.contains("已记入审计日志"));
+
+    let worker = app.client();
+    app.sign_in(&worker, "chuangkou").await;
+    let html = worker.get(app.url("/community/350103001001")).send().await.expect("get").text().await.expect("body");
+    assert!(!html.contains("编辑社区概况") && !html.contains("登记新组织"), "read-only for a window worker");
+    assert_eq!(worker.get(app.url("/community/350103001001/profile")).send().await.expect("get").status(), 403);
+}
+
 engine_tests!(
+    forms_work_behind_a_proxy,
+    signing_out_an_ended_session,
+    community_pages,
     home_language_and_headers,
     sign_in_form,
     cross_site_posts_are_refused,

@@ -15,7 +15,10 @@ pub async fn run(file: Option<&Path>, cmd: KeyCommand) -> Result<ExitCode> {
         KeyCommand::Rotate { db, new_key_file } => {
             let config = load_db(file, &db)?;
             if new_key_file.exists() {
-                return Err(anyhow!("{} 已存在；新密钥文件必须是新文件 / the new key file must not exist", new_key_file.display()));
+                return Err(anyhow!(
+                    "{} 已存在；新密钥文件必须是新文件 / the new key file must not exist",
+                    new_key_file.display()
+                ));
             }
             let old = config.keys()?;
             let store = open_migrated(&config).await?;
@@ -23,7 +26,11 @@ pub async fn run(file: Option<&Path>, cmd: KeyCommand) -> Result<ExitCode> {
             let text = std::fs::read_to_string(&new_key_file).context("reading the new key back")?;
             let new = Keys::from_base64(&text)?;
             let n = store.rotate_keys(&old, &new).await?;
-            println!("已用新密钥 {} 重新加密 {n} 项个人信息 / re-encrypted {n} values under key {}", new.id(), new.id());
+            println!(
+                "已用新密钥 {} 重新加密 {n} 项个人信息 / re-encrypted {n} values under key {}",
+                new.id(),
+                new.id()
+            );
             println!(
                 "下一步 / next: 把配置中的 key_file 改为 {}，重启 linli，确认无误后销毁旧密钥文件 {} / point key_file at the new file, restart, then destroy the old key",
                 new_key_file.display(),

@@ -26,7 +26,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             serve::serve(config, false).await
         }
         Command::Demo(args) => {
-            let defaults = Config { db: "linli-demo.db".into(), key_file: "linli-demo.key".into(), ..Config::default() };
+            let defaults =
+                Config { db: "linli-demo.db".into(), key_file: "linli-demo.key".into(), ..Config::default() };
             let config = load(file, defaults, &args)?;
             logging::init(&config.log_format, &config.log_level);
             serve::serve(config, true).await
@@ -34,8 +35,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate(db) => {
             let config = load_db(file, &db)?;
             logging::init(&config.log_format, "warn");
-            let store = open(&config, true).await?;
-            store.migrate().await?;
+            // Also creates the key file for personal data if there is none yet.
+            let store = open_migrated(&config).await?;
             let report = store.check().await?;
             println!("已迁移到最新 / migrated: {} ({} migrations applied)", store.describe(), report.applied.len());
             Ok(ExitCode::SUCCESS)

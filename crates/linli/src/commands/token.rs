@@ -13,11 +13,18 @@ use crate::cli::TokenCommand;
 pub async fn run(file: Option<&Path>, cmd: TokenCommand) -> Result<ExitCode> {
     match cmd {
         TokenCommand::Add { db, node, scopes, name, days } => {
-            let node = DivisionCode::parse(&node).map_err(|_| anyhow!("区划代码应为 12 位数字 / invalid division code: {node}"))?;
+            let node = DivisionCode::parse(&node)
+                .map_err(|_| anyhow!("区划代码应为 12 位数字 / invalid division code: {node}"))?;
             let store = open_migrated(&load_db(file, &db)?).await?;
             let op = operator("token add");
             let (token, secret) = store.acting(&op).create_token(&name, node, &scopes, days).await.map_err(explain)?;
-            eprintln!("已创建令牌 / created token {} ({}) @ {}: {}", token.id, token.name, token.node_code, token.scopes.join(" "));
+            eprintln!(
+                "已创建令牌 / created token {} ({}) @ {}: {}",
+                token.id,
+                token.name,
+                token.node_code,
+                token.scopes.join(" ")
+            );
             println!("{secret}");
             Ok(ExitCode::SUCCESS)
         }
