@@ -165,42 +165,6 @@ impl Keys {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_round_trip_and_never_appear_in_clear() {
-        let k = Keys::from_base64(&Keys::generate()).expect("key");
-        let stored = k.encrypt(Field::Phone, "13812345678");
-        assert!(!stored.windows(11).any(|w| w == b"13812345678"));
-        assert_eq!(k.decrypt(Field::Phone, &stored).expect("decrypt"), "13812345678");
-        assert_ne!(stored, k.encrypt(Field::Phone, "13812345678"), "a fresh nonce each time");
-        assert!(matches!(k.decrypt(Field::IdNumber, &stored), Err(KeyError::Damaged)), "bound to its field");
-        let mut tampered = stored.clone();
-        let last = tampered.len() - 1;
-        tampered[last] ^= 1;
-        assert!(matches!(k.decrypt(Field::Phone, &tampered), Err(KeyError::Damaged)));
-    }
-
-    #[test]
-    fn another_key_cannot_read_and_says_so() {
-        let a = Keys::from_base64(&Keys::generate()).expect("key");
-        let b = Keys::from_base64(&Keys::generate()).expect("key");
-        let stored = a.encrypt(Field::IdNumber, "350102198001011234");
-        assert!(a.wrote(&stored) && !b.wrote(&stored));
-        assert!(matches!(b.decrypt(Field::IdNumber, &stored), Err(KeyError::WrongKey(id)) if id == a.id()));
-        assert_eq!(a.blind_index("X"), a.blind_index("X"));
-        assert_ne!(a.blind_index("X"), b.blind_index("X"));
-    }
-
-    #[test]
-    fn malformed_keys_are_refused() {
-        assert!(matches!(Keys::from_base64("not base64!"), Err(KeyError::Malformed(_))));
-        assert!(matches!(Keys::from_base64("c2hvcnQ="), Err(KeyError::Malformed(m)) if m == "5 bytes"));
-    }
-}
-
 impl crate::Store {
     /// Re-encrypts every personal field written with `old` under `new`, and recomputes the
     /// blind indexes, in one transaction. Values already under `new` are left alone, so an
@@ -235,5 +199,41 @@ impl crate::Store {
         .await);
         done?;
         Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_and_never_appear_in_clear() {
+        let k = Keys::from_base64(&Keys::generate()).expect("key");
+        let stored = k.encrypt(Field::Phone, "13812345678");
+        assert!(!stored.windows(11).any(|w| w == b"13812345678"));
+        assert_eq!(k.decrypt(Field::Phone, &stored).expect("decrypt"), "13812345678");
+        assert_ne!(stored, k.encrypt(Field::Phone, "13812345678"), "a fresh nonce each time");
+        assert!(matches!(k.decrypt(Field::IdNumber, &stored), Err(KeyError::Damaged)), "bound to its field");
+        let mut tampered = stored.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert!(matches!(k.decrypt(Field::Phone, &tampered), Err(KeyError::Damaged)));
+    }
+
+    #[test]
+    fn another_key_cannot_read_and_says_so() {
+        let a = Keys::from_base64(&Keys::generate()).expect("key");
+        let b = Keys::from_base64(&Keys::generate()).expect("key");
+        let stored = a.encrypt(Field::IdNumber, "350102198001011234");
+        assert!(a.wrote(&stored) && !b.wrote(&stored));
+        assert!(matches!(b.decrypt(Field::IdNumber, &stored), Err(KeyError::WrongKey(id)) if id == a.id()));
+        assert_eq!(a.blind_index("X"), a.blind_index("X"));
+        assert_ne!(a.blind_index("X"), b.blind_index("X"));
+    }
+
+    #[test]
+    fn malformed_keys_are_refused() {
+        assert!(matches!(Keys::from_base64("not base64!"), Err(KeyError::Malformed(_))));
+        assert!(matches!(Keys::from_base64("c2hvcnQ="), Err(KeyError::Malformed(m)) if m == "5 bytes"));
     }
 }

@@ -44,6 +44,9 @@ pub const DEMO_USERS: [(&str, &str, Role, &str); 11] = [
     ("minjiang", "王磊", Role::WindowWorker, "350103001002"),
 ];
 
+/// (name, post, phone) of a person in a demo organisation.
+type DemoMember = (&'static str, &'static str, &'static str);
+
 /// One demo account as `linli demo` prints it.
 #[derive(Debug, Clone)]
 pub struct DemoLogin {
@@ -121,7 +124,7 @@ impl Store {
                 },
             )
             .await?;
-        let orgs: [(&str, &str, &str, &[(&str, &str, &str)]); 5] = [
+        let orgs: [(&str, &str, &str, &[DemoMember]); 5] = [
             (
                 "party",
                 "中共榕华社区委员会",

@@ -93,7 +93,7 @@ async fn housekeeping(state: AppState) {
             tracing::warn!(error = %e, "could not re-read the calendar; keeping the copy in memory");
         }
         state.limits.tidy();
-        if minutes % 10 == 0 {
+        if minutes.is_multiple_of(10) {
             match state.store.purge_sessions(state.config.session_idle).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "purged ended sessions"),

@@ -19,6 +19,7 @@ use crate::state::AppState;
 const PAGE_SIZE: i64 = 50;
 
 pub struct Row {
+    /// What changed, readable (see [`readable`]).
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -70,9 +71,47 @@ fn row(lang: i18n::Lang, r: Record) -> Row {
         action_name: if i18n::has(&key) { i18n::t(lang, &key) } else { "" },
         action: r.action,
         target: if r.target_id.is_empty() { r.target_type } else { format!("{} {}", r.target_type, r.target_id) },
-        summary: r.summary,
+        summary: readable(&r.summary),
         ip: r.ip.unwrap_or_default(),
     }
+}
+
+/// A summary as people read it: `field: before → after` per changed field, `key: value`
+/// otherwise. The stored JSON stays as it is (it is what the hash covers).
+fn readable(summary: &str) -> String {
+    fn show(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "—".into(),
+            other => other.to_string(),
+        }
+    }
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(summary) else {
+        return summary.to_owned();
+    };
+    if let (Some(serde_json::Value::Object(before)), Some(serde_json::Value::Object(after))) =
+        (map.get("before"), map.get("after"))
+    {
+        return after
+            .iter()
+            .filter(|(k, v)| before.get(*k) != Some(*v))
+            .map(|(k, v)| format!("{k}: {} → {}", before.get(k).map(show).unwrap_or_else(|| "—".into()), show(v)))
+            .collect::<Vec<_>>()
+            .join("；");
+    }
+    map.iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::Object(change) if change.contains_key("before") => {
+                format!(
+                    "{k}: {} → {}",
+                    change.get("before").map(show).unwrap_or_default(),
+                    change.get("after").map(show).unwrap_or_default()
+                )
+            }
+            other => format!("{k}: {}", show(other)),
+        })
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 /// The query string for the pager and export links (filters kept, `offset` dropped).
@@ -118,4 +157,20 @@ pub async fn export(State(state): State<AppState>, me: Me, Query(q): Query<Audit
     me.require_recent_auth()?;
     let rows = state.store.acting(&me.actor).audit_export(&q.filter()?, 50_000).await?;
     csv_response(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable;
+
+    #[test]
+    fn summaries_read_as_changes() {
+        assert_eq!(
+            readable(r#"{"before":{"name":"甲","role":"x"},"after":{"name":"乙","role":"x"}}"#),
+            "name: 甲 → 乙"
+        );
+        assert_eq!(readable(r#"{"address":{"before":"","after":"新地址"}}"#), "address:  → 新地址");
+        assert_eq!(readable(r#"{"failures":3}"#), "failures: 3");
+        assert_eq!(readable("not json"), "not json");
+    }
 }

@@ -66,3 +66,60 @@ async fn phone_sign_in_and_home() {
     b.client.goto(&format!("{base}/login")).await.expect("login");
     b.close().await;
 }
+
+// An administrator walks the identity pages; a reveal shows one number whole; the pages are
+// saved for people to look at.
+#[tokio::test]
+async fn administrator_pages() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let base = app.url("");
+    let jumin = app.store().user_by_username("jumin").await.expect("resident");
+    let b = Browser::start(Viewport::Desktop).await;
+    sign_in(&b, &base, "admin").await;
+    for (path, shot) in [
+        ("/community/350103001001".to_owned(), "community-desktop"),
+        ("/admin/nodes".to_owned(), "nodes-desktop"),
+        ("/admin/users".to_owned(), "users-desktop"),
+        ("/admin/tokens".to_owned(), "tokens-desktop"),
+        ("/admin/audit".to_owned(), "audit-desktop"),
+        (format!("/admin/users/{}", jumin.id), "user-desktop"),
+    ] {
+        b.client.goto(&format!("{base}{path}")).await.expect("open page");
+        let h1 = b.client.find(Locator::Css("main h1")).await.expect("every page has a heading");
+        assert!(!h1.text().await.expect("text").is_empty(), "{path}");
+        b.screenshot(shot).await;
+    }
+    // Still on the resident's account: reveal the ID number.
+    let masked = b.client.find(Locator::Css("dl.facts")).await.expect("facts").text().await.expect("text");
+    assert!(masked.contains("350103********1525"), "{masked}");
+    b.client
+        .find(Locator::Css("form[action$='/reveal'] input[value='id_number'] ~ button"))
+        .await
+        .expect("reveal button")
+        .click()
+        .await
+        .expect("click");
+    let shown = b
+        .client
+        .wait()
+        .for_element(Locator::Css("p.alert strong"))
+        .await
+        .expect("revealed")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(shown, "350103195803121525");
+    b.close().await;
+
+    let phone = Browser::start(Viewport::Phone).await;
+    sign_in(&phone, &base, "shuji").await;
+    phone.client.goto(&format!("{base}/community/350103001001")).await.expect("community");
+    let overflow = phone
+        .client
+        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+        .await
+        .expect("measure");
+    assert_eq!(overflow.as_i64(), Some(0), "the community page fits a phone");
+    phone.screenshot("community-phone").await;
+    phone.close().await;
+}

@@ -211,7 +211,7 @@ fn cases(f: &Fixture, actor: &str) -> Vec<Case> {
                 None,
                 Resource::User,
                 Action::Read,
-                Some(format!("目标")),
+                Some("目标".to_owned()),
                 false,
             );
             case(
