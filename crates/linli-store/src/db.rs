@@ -99,17 +99,29 @@ pub enum ConnectError {
     NewerSchema(i64),
 }
 
-/// The URL with any password replaced, for messages and logs.
+/// The URL with any password replaced (in the user-info part or a `password=` parameter),
+/// for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match (base.find("://"), base.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match base[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &base[..s + 3], &base[at..]),
+            None => base.to_owned(),
+        },
+        _ => base.to_owned(),
+    };
+    match query {
+        None => base,
+        Some(q) => {
+            let q: Vec<String> = q
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", q.join("&"))
         }
-        _ => url.to_owned(),
     }
 }
 
@@ -249,5 +261,9 @@ mod tests {
         assert_eq!(redact_url("postgres://linli:s3cret@db:5432/linli"), "postgres://linli:***@db:5432/linli");
         assert_eq!(redact_url("postgres://linli@db/linli"), "postgres://linli@db/linli");
         assert_eq!(redact_url("linli.db"), "linli.db");
+        assert_eq!(
+            redact_url("postgres://db/linli?user=x&password=s3cret&sslmode=require"),
+            "postgres://db/linli?user=x&password=***&sslmode=require"
+        );
     }
 }

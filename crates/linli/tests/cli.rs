@@ -211,10 +211,13 @@ fn serve_answers_and_shuts_down_gracefully() {
             (v["fields"]["message"] == "linli is listening").then(|| v["fields"]["addr"].as_str().map(str::to_owned))?
         })
         .expect("the server logs its address as JSON");
-    let body = std::process::Command::new("curl").args(["-s", &format!("http://{addr}/healthz")]).output();
-    if let Ok(out) = body {
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "ok");
-    }
+    // A plain HTTP/1.1 request over a socket: no client library, no external tool.
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect to the server");
+    std::io::Write::write_all(&mut stream, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
 
     let taken = linli(dir.path(), &["serve", "--db", "other.db", "--listen", &addr]);
     assert_eq!(taken.status.code(), Some(1));
