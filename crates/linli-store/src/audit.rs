@@ -15,6 +15,24 @@ use time::OffsetDateTime;
 use crate::acting::{Acting, Actor};
 use crate::{Store, StoreResult, Ts, now};
 
+/// Runs the statements of `$body` in one write transaction (`$tx` names it), appends `$entry`
+/// to the audit log in the same transaction, and commits: a change and its record are stored
+/// together or not at all. Yields `Result<(), sqlx::Error>`; `?` inside stays inside.
+macro_rules! audited {
+    ($acting:expr, $entry:expr, |$tx:ident| $body:block) => {{
+        use $crate::audit::AuditTx as _;
+        use $crate::tx::WritePool as _;
+        let done: Result<(), sqlx::Error> = on_db!($acting.store, |pool| async {
+            let mut $tx = pool.begin_write().await?;
+            $body
+            $tx.append_audit($acting.actor, $entry).await?;
+            $tx.commit().await
+        }
+        .await);
+        done
+    }};
+}
+
 /// The chain for changes that belong to no node (the calendar, changes made at the shell).
 pub const GLOBAL_CHAIN: &str = "global";
 

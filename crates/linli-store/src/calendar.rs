@@ -128,8 +128,7 @@ impl Acting<'_> {
             rule.date.to_string(),
             json!({ "kind": rule.kind.as_str(), "name": name }),
         );
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query(sql)
                 .bind(rule.date)
                 .bind(rule.kind.as_str())
@@ -138,10 +137,7 @@ impl Acting<'_> {
                 .bind(&self.actor.name)
                 .execute(&mut *tx)
                 .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         Ok(done?)
     }
 

@@ -9,6 +9,7 @@
 #[macro_use]
 mod db;
 pub mod acting;
+#[macro_use]
 pub mod audit;
 pub mod calendar;
 pub mod check;

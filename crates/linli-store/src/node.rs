@@ -6,8 +6,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::acting::Acting;
-use crate::audit::{AuditTx, Entry};
-use crate::tx::WritePool;
+use crate::audit::Entry;
 use crate::{Store, StoreError, StoreResult, Ts, now};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -157,8 +156,7 @@ impl Acting<'_> {
         let entry = Entry::new(code.to_string(), "node.create", "node", code.to_string(), json!({ "name": name }));
         let sql =
             "INSERT INTO node (code, parent_code, level, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)";
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query(sql)
                 .bind(code.as_str())
                 .bind(parent.map(|p| p.to_string()))
@@ -167,10 +165,7 @@ impl Acting<'_> {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done.map_err(StoreError::unique("node", "code"))?;
         self.store.node(code).await
     }
@@ -234,18 +229,14 @@ impl Acting<'_> {
         text: Option<&str>,
     ) -> StoreResult<()> {
         let at = Ts(now());
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, entry, |tx| {
             let q = sqlx::query(sql).bind(code.as_str()).bind(at);
             let q = match text {
                 Some(t) => q.bind(t),
                 None => q,
             };
             q.execute(&mut *tx).await?;
-            tx.append_audit(self.actor, entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         Ok(done?)
     }
 }

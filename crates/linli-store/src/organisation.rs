@@ -152,8 +152,7 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "kind": f.kind.as_str(), "name": f.name }),
         );
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query(
                 "INSERT INTO organisation (id, community_code, kind, name, responsibilities, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -166,10 +165,7 @@ impl Acting<'_> {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.organisation(id).await
     }
@@ -186,8 +182,7 @@ impl Acting<'_> {
             json!({ "before": { "kind": before.kind.as_str(), "name": before.name }, "after": { "kind": f.kind.as_str(), "name": f.name } }),
         );
         let at = Ts(now());
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query(
                 "UPDATE organisation SET kind = $2, name = $3, responsibilities = $4, updated_at = $5 WHERE id = $1",
             )
@@ -198,10 +193,7 @@ impl Acting<'_> {
             .bind(at)
             .execute(&mut *tx)
             .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.organisation(id).await
     }
@@ -223,18 +215,14 @@ impl Acting<'_> {
         );
         let at = Ts(now());
         let retired_at = retired.then_some(at);
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query("UPDATE organisation SET retired_at = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
                 .bind(retired_at)
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.organisation(id).await
     }
@@ -295,13 +283,9 @@ impl Acting<'_> {
             org.id.to_string(),
             json!({ "member": row.name, "post": row.post }),
         );
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query("DELETE FROM organisation_member WHERE id = $1").bind(member).execute(&mut *tx).await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.organisation(org.id).await
     }

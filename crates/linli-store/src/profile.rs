@@ -7,8 +7,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::acting::Acting;
-use crate::audit::{AuditTx, Entry};
-use crate::tx::WritePool;
+use crate::audit::Entry;
 use crate::{StoreError, StoreResult, Ts, now};
 
 /// A community as its profile page shows it.
@@ -117,8 +116,7 @@ impl Acting<'_> {
                    service_hours = excluded.service_hours, phone = excluded.phone, email = excluded.email, \
                    introduction = excluded.introduction, updated_at = excluded.updated_at, updated_by = excluded.updated_by";
         let at = Ts(now());
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query(sql)
                 .bind(code.as_str())
                 .bind(&p.address)
@@ -131,10 +129,7 @@ impl Acting<'_> {
                 .bind(&self.actor.name)
                 .execute(&mut *tx)
                 .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.community_profile(code).await
     }

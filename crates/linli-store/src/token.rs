@@ -13,10 +13,9 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::acting::{Acting, Actor, Who};
-use crate::audit::{AuditTx, Entry};
+use crate::audit::Entry;
 use crate::node::stored_code;
 use crate::secret::{random_token, token_hash};
-use crate::tx::WritePool;
 use crate::{Store, StoreError, StoreResult, Ts, now};
 
 /// Every token starts with this, so leaked ones are easy to recognise (and to scan for).
@@ -147,8 +146,7 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "name": name, "scopes": scope_text }),
         );
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query(
                 "INSERT INTO api_token (id, name, token_hash, node_code, scopes, created_by, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -163,10 +161,7 @@ impl Acting<'_> {
             .bind(expires_at.map(Ts))
             .execute(&mut *tx)
             .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         let token = self.tokens().await?.into_iter().find(|t| t.id == id).ok_or(StoreError::NotFound("token"))?;
         Ok((token, secret))
@@ -185,17 +180,13 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "name": token.name }),
         );
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query("UPDATE api_token SET revoked_at = $2 WHERE id = $1")
                 .bind(id)
                 .bind(Ts(now()))
                 .execute(&mut *tx)
                 .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         Ok(done?)
     }
 }

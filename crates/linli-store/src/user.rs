@@ -420,8 +420,7 @@ impl Acting<'_> {
             }),
         );
         let at = Ts(now());
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query(
                 "UPDATE app_user SET display_name = $2, role = $3, node_code = $4, phone_enc = $5, id_number_enc = $6, \
                  id_number_idx = $7, access_until = $8, updated_at = $9 WHERE id = $1",
@@ -441,10 +440,7 @@ impl Acting<'_> {
                 // New rights take effect at the next sign-in: end the sessions that carry the old ones.
                 sqlx::query("DELETE FROM user_session WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             }
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.user(id).await
     }
@@ -466,8 +462,7 @@ impl Acting<'_> {
         );
         let at = Ts(now());
         let disabled_at = disabled.then_some(at);
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query("UPDATE app_user SET disabled_at = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
                 .bind(disabled_at)
@@ -475,10 +470,7 @@ impl Acting<'_> {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM user_session WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.user(id).await
     }
@@ -518,16 +510,12 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "username": before.user.username }),
         );
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            let mut tx = pool.begin_write().await?;
+        let done = audited!(self, &entry, |tx| {
             sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            tx.append_audit(self.actor, &entry).await?;
-            tx.commit().await
-        }
-        .await);
+        });
         done?;
         self.user(id).await
     }
