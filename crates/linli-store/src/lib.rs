@@ -11,6 +11,7 @@ mod db;
 pub mod acting;
 #[macro_use]
 pub mod audit;
+pub mod accounts;
 pub mod calendar;
 pub mod check;
 mod error;

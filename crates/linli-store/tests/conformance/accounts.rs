@@ -2,8 +2,8 @@
 
 use linli_domain::account::UserInput;
 use linli_domain::{IdNumber, password};
+use linli_store::accounts::UserQuery;
 use linli_store::privacy::Field;
-use linli_store::user::UserQuery;
 use linli_store::{Store, StoreError};
 use linli_testkit::on_both_engines;
 use time::Duration;

@@ -16,7 +16,7 @@ async fn check_and_demo_seed(store: Store) {
     let admin = as_user(&store, "admin").await;
     let (users, _) = store
         .acting(&admin)
-        .users(&linli_store::user::UserQuery { limit: 100, ..Default::default() })
+        .users(&linli_store::accounts::UserQuery { limit: 100, ..Default::default() })
         .await
         .expect("users");
     assert_eq!(users.len(), linli_store::seed::DEMO_USERS.len());

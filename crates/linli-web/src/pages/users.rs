@@ -9,8 +9,8 @@ use axum_extra::extract::CookieJar;
 use linli_domain::account::UserInput;
 use linli_domain::{Action, Resource, Role};
 use linli_store::StoreError;
+use linli_store::accounts::{UserQuery, UserSummary};
 use linli_store::privacy::Field;
-use linli_store::user::{UserQuery, UserSummary};
 use serde::Deserialize;
 
 use super::layout::{Choice, PageCtx, choices};

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow};
 use linli_domain::account::UserInput;
 use linli_domain::{Role, password};
 use linli_store::StoreError;
-use linli_store::user::UserQuery;
+use linli_store::accounts::UserQuery;
 
 use super::{load_db, open_migrated, operator};
 use crate::cli::UserCommand;
