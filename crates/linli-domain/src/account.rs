@@ -47,7 +47,7 @@ pub fn display_name(s: &str) -> Result<String, Invalid> {
 }
 
 /// An account as typed into the administrator's form or sent to the API.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct UserInput {
     /// Ignored when editing (a username never changes).
@@ -59,6 +59,21 @@ pub struct UserInput {
     pub id_number: String,
     /// `YYYY-MM-DD`: the last day an assessor may sign in. Required for assessors.
     pub access_until: String,
+}
+
+impl std::fmt::Debug for UserInput {
+    // Debug output ends up in logs and panics: personal fields are masked there.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInput")
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("node_code", &self.node_code)
+            .field("phone", &crate::ids::mask_phone(&self.phone))
+            .field("id_number", &crate::ids::mask_id_number(&self.id_number))
+            .field("access_until", &self.access_until)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

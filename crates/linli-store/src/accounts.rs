@@ -28,6 +28,19 @@ pub struct UserSummary {
     pub locked: bool,
 }
 
+/// Which blank personal fields of an account update keep the stored value: a form never shows
+/// them whole, so it cannot send them back; an API client that leaves a field out keeps it too.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeepBlank {
+    pub phone: bool,
+    pub id_number: bool,
+}
+
+impl KeepBlank {
+    pub const BOTH: KeepBlank = KeepBlank { phone: true, id_number: true };
+    pub const NONE: KeepBlank = KeepBlank { phone: false, id_number: false };
+}
+
 /// Filters and paging for the account list.
 #[derive(Debug, Clone, Default)]
 pub struct UserQuery {
@@ -57,9 +70,11 @@ impl Acting<'_> {
     fn summary(&self, r: SummaryRow) -> StoreResult<UserSummary> {
         let user = User::try_from(r.user)?;
         let keys = self.store.keys()?;
-        let phone_masked = r.phone_enc.map(|e| keys.decrypt(Field::Phone, &e).map(|p| mask_phone(&p))).transpose()?;
+        let id = user.id;
+        let phone_masked =
+            r.phone_enc.map(|e| keys.decrypt(Field::Phone, &id, &e).map(|p| mask_phone(&p))).transpose()?;
         let id_number_masked =
-            r.id_number_enc.map(|e| keys.decrypt(Field::IdNumber, &e).map(|p| mask_id_number(&p))).transpose()?;
+            r.id_number_enc.map(|e| keys.decrypt(Field::IdNumber, &id, &e).map(|p| mask_id_number(&p))).transpose()?;
         let locked = user.locked_until.is_some_and(|u| u > now());
         Ok(UserSummary { user, phone_masked, id_number_masked, locked })
     }
@@ -113,10 +128,22 @@ impl Acting<'_> {
         row.ok_or(StoreError::NotFound("user"))
     }
 
+    /// One account. The right comes before the lookup, so an actor without it cannot tell an
+    /// existing account from a missing one.
     pub async fn user(&self, id: Uuid) -> StoreResult<UserSummary> {
+        self.check_right(Resource::User, Action::Read)?;
         let s = self.summary(self.summary_row(id).await?)?;
         self.check(Resource::User, Action::Read, &s.user.node_code)?;
         Ok(s)
+    }
+
+    /// The account an administrative action changes: its right first, then the account (which
+    /// must be readable and in reach).
+    async fn user_to_change(&self, id: Uuid, action: Action) -> StoreResult<UserSummary> {
+        self.check_right(Resource::User, action)?;
+        let before = self.user(id).await?;
+        self.check(Resource::User, action, &before.user.node_code)?;
+        Ok(before)
     }
 
     /// Finds the account holding an ID number, by its blind index (the number itself is never
@@ -131,6 +158,17 @@ impl Acting<'_> {
         .bind(self.scope_pattern())
         .fetch_optional(pool)
         .await)?;
+        // Every lookup is recorded, found or not: ID numbers are guessable, and the log shows
+        // anyone trying numbers one after another.
+        let chain = self.actor.principal.node.map_or_else(|| crate::audit::GLOBAL_CHAIN.to_owned(), |n| n.to_string());
+        let entry = Entry::new(
+            chain,
+            "user.lookup_id_number",
+            "user",
+            id.map(|i| i.to_string()).unwrap_or_default(),
+            json!({ "id_number": id_number.masked(), "found": id.is_some() }),
+        );
+        self.store.record(self.actor, &entry).await?;
         self.user(id.ok_or(StoreError::NotFound("user"))?).await
     }
 
@@ -174,8 +212,8 @@ impl Acting<'_> {
             .bind(&hash)
             .bind(true)
             .bind(at)
-            .bind(f.phone.as_ref().map(|p| keys.encrypt(Field::Phone, p.as_str())))
-            .bind(f.id_number.as_ref().map(|i| keys.encrypt(Field::IdNumber, i.as_str())))
+            .bind(f.phone.as_ref().map(|p| keys.encrypt(Field::Phone, &id, p.as_str())))
+            .bind(f.id_number.as_ref().map(|i| keys.encrypt(Field::IdNumber, &id, i.as_str())))
             .bind(f.id_number.as_ref().map(|i| keys.blind_index(i.as_str())))
             .bind(f.access_until.map(|d| Ts(end_of_day(d))))
             .execute(&mut *tx)
@@ -191,12 +229,12 @@ impl Acting<'_> {
     /// Changes name, role, node, personal fields and access window; moving an account needs
     /// the right at both the old and the new node.
     ///
-    /// With `blank_keeps`, a blank phone or ID number keeps the stored one (forms never get
+    /// `keep` says which blank personal fields keep their stored value rather than clearing it
+    /// (forms never get
     /// the whole values back, so they cannot send them again); otherwise blank clears it.
-    pub async fn update_user(&self, id: Uuid, input: &UserInput, blank_keeps: bool) -> StoreResult<UserSummary> {
-        let before = self.user(id).await?;
+    pub async fn update_user(&self, id: Uuid, input: &UserInput, keep: KeepBlank) -> StoreResult<UserSummary> {
+        let before = self.user_to_change(id, Action::Update).await?;
         let stored = self.summary_row(id).await?;
-        self.check(Resource::User, Action::Update, &before.user.node_code)?;
         let f = input.validate(false, crate::today())?;
         self.check(Resource::User, Action::Update, &f.node_code).map_err(crate::node::not_found_is_forbidden)?;
         self.store
@@ -208,22 +246,22 @@ impl Acting<'_> {
         }
         let keys = self.store.keys()?;
         let phone_enc = match &f.phone {
-            Some(p) => Some(keys.encrypt(Field::Phone, p.as_str())),
-            None if blank_keeps => stored.phone_enc.clone(),
+            Some(p) => Some(keys.encrypt(Field::Phone, &id, p.as_str())),
+            None if keep.phone => stored.phone_enc.clone(),
             None => None,
         };
         let (id_enc, id_idx) = match &f.id_number {
-            Some(i) => (Some(keys.encrypt(Field::IdNumber, i.as_str())), Some(keys.blind_index(i.as_str()))),
-            None if blank_keeps => (stored.id_number_enc.clone(), stored.id_number_idx.clone()),
+            Some(i) => (Some(keys.encrypt(Field::IdNumber, &id, i.as_str())), Some(keys.blind_index(i.as_str()))),
+            None if keep.id_number => (stored.id_number_enc.clone(), stored.id_number_idx.clone()),
             None => (None, None),
         };
         let phone_after =
-            f.phone.as_ref().map(|p| p.masked()).or_else(|| blank_keeps.then(|| before.phone_masked.clone()).flatten());
+            f.phone.as_ref().map(|p| p.masked()).or_else(|| keep.phone.then(|| before.phone_masked.clone()).flatten());
         let id_after = f
             .id_number
             .as_ref()
             .map(|i| i.masked())
-            .or_else(|| blank_keeps.then(|| before.id_number_masked.clone()).flatten());
+            .or_else(|| keep.id_number.then(|| before.id_number_masked.clone()).flatten());
         let entry = Entry::new(
             f.node_code.to_string(),
             "user.update",
@@ -253,6 +291,17 @@ impl Acting<'_> {
             .bind(at)
             .execute(&mut *tx)
             .await?;
+            if f.node_code != before.user.node_code {
+                // The community an account leaves keeps a record of the move too.
+                let left = Entry::new(
+                    before.user.node_code.to_string(),
+                    "user.moved_out",
+                    "user",
+                    id.to_string(),
+                    json!({ "to": f.node_code }),
+                );
+                tx.append_audit(self.actor, &left).await?;
+            }
             if f.role != before.user.role || f.node_code != before.user.node_code {
                 // New rights take effect at the next sign-in: end the sessions that carry the old ones.
                 sqlx::query("DELETE FROM user_session WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
@@ -264,8 +313,7 @@ impl Acting<'_> {
 
     /// Disables an account (ending its sessions) or enables it again.
     pub async fn set_user_disabled(&self, id: Uuid, disabled: bool) -> StoreResult<UserSummary> {
-        let before = self.user(id).await?;
-        self.check(Resource::User, Action::Delete, &before.user.node_code)?;
+        let before = self.user_to_change(id, Action::Delete).await?;
         if self.actor.user_id() == Some(id) {
             return Err(StoreError::Invalid(Invalid::one("id", "own_account")));
         }
@@ -304,8 +352,7 @@ impl Acting<'_> {
 
     /// Sets an account's password hash (from `linli user passwd`); its sessions end.
     pub async fn set_user_password(&self, id: Uuid, hash: &str, must_change: bool) -> StoreResult<()> {
-        let before = self.user(id).await?;
-        self.check(Resource::User, Action::Update, &before.user.node_code)?;
+        let before = self.user_to_change(id, Action::Update).await?;
         let entry = Entry::new(
             before.user.node_code.to_string(),
             "user.password_reset",
@@ -318,8 +365,7 @@ impl Acting<'_> {
 
     /// Lifts a lock before it runs out.
     pub async fn unlock_user(&self, id: Uuid) -> StoreResult<UserSummary> {
-        let before = self.user(id).await?;
-        self.check(Resource::User, Action::Update, &before.user.node_code)?;
+        let before = self.user_to_change(id, Action::Update).await?;
         let entry = Entry::new(
             before.user.node_code.to_string(),
             "user.unlock",
@@ -339,6 +385,12 @@ impl Acting<'_> {
 
     /// A whole phone or ID number of an account: needs the reveal right there, and is logged.
     pub async fn reveal_user_field(&self, id: Uuid, field: Field) -> StoreResult<String> {
+        let resource = match field {
+            Field::Phone => Resource::Phone,
+            Field::IdNumber => Resource::IdNumber,
+        };
+        self.check_right(resource, Action::Reveal)?;
+        self.check_right(Resource::User, Action::Read)?;
         let row = self.summary_row(id).await?;
         let node = stored_code(&row.user.node_code)?;
         self.check(Resource::User, Action::Read, &node)?;
@@ -348,7 +400,7 @@ impl Acting<'_> {
         };
         self.check(resource, Action::Reveal, &node)?;
         let enc = enc.ok_or(StoreError::NotFound(resource.as_str()))?;
-        let value = self.store.keys()?.decrypt(field, &enc)?;
+        let value = self.store.keys()?.decrypt(field, &id, &enc)?;
         let entry =
             Entry::new(node.to_string(), action, "user", id.to_string(), json!({ "username": row.user.username }));
         self.store.record(self.actor, &entry).await?;

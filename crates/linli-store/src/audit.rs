@@ -104,6 +104,17 @@ fn entry_hash(r: &Record) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
+/// SHA-256 over every chain head, in chain order.
+fn anchor_of(heads: &[(String, i64, Vec<u8>)]) -> String {
+    let mut h = Sha256::new();
+    for (chain, seq, hash) in heads {
+        h.update(chain.as_bytes());
+        h.update(seq.to_be_bytes());
+        h.update(hash);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Appending to the audit log inside an open write transaction.
 pub(crate) trait AuditTx {
     async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error>;
@@ -118,11 +129,10 @@ macro_rules! impl_audit_tx {
                 if let Some(sql) = lock {
                     sqlx::query(sql).bind(&entry.chain).execute(&mut **self).await?;
                 }
-                let last: Option<(i64, Vec<u8>)> =
-                    sqlx::query_as("SELECT seq, hash FROM audit_log WHERE chain = $1 ORDER BY seq DESC LIMIT 1")
-                        .bind(&entry.chain)
-                        .fetch_optional(&mut **self)
-                        .await?;
+                let last: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
+                    .bind(&entry.chain)
+                    .fetch_optional(&mut **self)
+                    .await?;
                 let (seq, prev_hash) = last.map_or((1, Vec::new()), |(s, h)| (s + 1, h));
                 let mut r = Record {
                     id: 0,
@@ -160,6 +170,15 @@ macro_rules! impl_audit_tx {
                 .bind(&r.hash)
                 .execute(&mut **self)
                 .await?;
+                sqlx::query(
+                    "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $2, $3) \
+                     ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                )
+                .bind(&r.chain)
+                .bind(r.seq)
+                .bind(&r.hash)
+                .execute(&mut **self)
+                .await?;
                 Ok(())
             }
         }
@@ -193,6 +212,10 @@ pub struct Verification {
     pub chains: usize,
     pub entries: usize,
     pub broken: Vec<Broken>,
+    /// SHA-256 over every chain head: record it outside the database (a weekly message to the
+    /// street office, the operator's log); a later verification whose anchor does not descend
+    /// from it shows a rewritten log even if someone recomputed every hash.
+    pub anchor: String,
 }
 
 impl Store {
@@ -212,7 +235,8 @@ impl Store {
     /// Recomputes every chain from its first entry.
     pub async fn verify_audit(&self) -> StoreResult<Verification> {
         const PAGE: i64 = 2000;
-        let mut v = Verification { chains: 0, entries: 0, broken: Vec::new() };
+        let mut v = Verification { chains: 0, entries: 0, broken: Vec::new(), anchor: String::new() };
+        let mut ends: Vec<(String, i64, Vec<u8>)> = Vec::new();
         let mut last: Option<Record> = None;
         let mut after_chain = String::new();
         let mut after_seq = 0i64;
@@ -250,13 +274,57 @@ impl Store {
                 }
                 after_chain.clone_from(&r.chain);
                 after_seq = r.seq;
+                match ends.last_mut() {
+                    Some(end) if end.0 == r.chain => {
+                        end.1 = r.seq;
+                        end.2.clone_from(&r.hash);
+                    }
+                    _ => ends.push((r.chain.clone(), r.seq, r.hash.clone())),
+                }
                 last = Some(r);
             }
             if n < PAGE as usize {
                 break;
             }
         }
+        self.compare_heads(&ends, &mut v).await?;
         Ok(v)
+    }
+
+    /// The newest entry of every chain must be its recorded head: otherwise entries were
+    /// removed from the end, or a whole chain was.
+    async fn compare_heads(&self, ends: &[(String, i64, Vec<u8>)], v: &mut Verification) -> StoreResult<()> {
+        let heads: Vec<(String, i64, Vec<u8>)> =
+            on_db!(self, |pool| sqlx::query_as("SELECT chain, seq, hash FROM audit_head ORDER BY chain")
+                .fetch_all(pool)
+                .await)?;
+        for (chain, seq, hash) in &heads {
+            match ends.iter().find(|e| &e.0 == chain) {
+                None => v.broken.push(Broken { chain: chain.clone(), seq: *seq, reason: "chain missing" }),
+                Some(e) if e.1 < *seq => {
+                    v.broken.push(Broken { chain: chain.clone(), seq: e.1 + 1, reason: "newest entries missing" })
+                }
+                Some(e) if e.1 > *seq || e.2 != *hash => {
+                    v.broken.push(Broken { chain: chain.clone(), seq: e.1, reason: "head does not match" })
+                }
+                Some(_) => {}
+            }
+        }
+        for e in ends.iter().filter(|e| !heads.iter().any(|h| h.0 == e.0)) {
+            v.broken.push(Broken { chain: e.0.clone(), seq: e.1, reason: "head missing" });
+        }
+        v.anchor = anchor_of(&heads);
+        Ok(())
+    }
+
+    /// The anchor of the log as it stands (cheap: reads only the chain heads). Logged daily
+    /// by the server and printed by `linli audit verify`, to be kept outside the database.
+    pub async fn audit_anchor(&self) -> StoreResult<String> {
+        let heads: Vec<(String, i64, Vec<u8>)> =
+            on_db!(self, |pool| sqlx::query_as("SELECT chain, seq, hash FROM audit_head ORDER BY chain")
+                .fetch_all(pool)
+                .await)?;
+        Ok(anchor_of(&heads))
     }
 }
 

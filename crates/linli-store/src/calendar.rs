@@ -107,15 +107,25 @@ impl Store {
 }
 
 impl Acting<'_> {
+    /// The calendar is the whole country's: only a principal at the top of the tree (a
+    /// province administrator, or the shell) changes it, never a community-level token.
+    fn check_calendar_update(&self) -> StoreResult<()> {
+        self.check_right(Resource::Calendar, Action::Update)?;
+        match self.actor.principal.node {
+            Some(n) if n.level() != linli_domain::Level::Province => Err(StoreError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
     /// Replaces one year's rules: all or nothing.
     pub async fn replace_calendar_year(&self, year: i32, rules: &[DayRule]) -> StoreResult<usize> {
-        self.check_right(Resource::Calendar, Action::Update)?;
+        self.check_calendar_update()?;
         self.store.write_calendar_year(year, rules, Some(self.actor)).await
     }
 
     /// Adds or changes the rule of one day.
     pub async fn set_calendar_day(&self, rule: &DayRule) -> StoreResult<()> {
-        self.check_right(Resource::Calendar, Action::Update)?;
+        self.check_calendar_update()?;
         year_bounds(rule.date.year()).map_err(|e| e.at("date"))?;
         let name = linli_domain::validation::text(&rule.name, 40).map_err(|e| e.at("name"))?;
         let sql = "INSERT INTO calendar_day (day, kind, name, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
@@ -143,7 +153,7 @@ impl Acting<'_> {
 
     /// Removes the rule of one day, so it follows Monday–Friday again.
     pub async fn delete_calendar_day(&self, date: Date) -> StoreResult<()> {
-        self.check_right(Resource::Calendar, Action::Update)?;
+        self.check_calendar_update()?;
         let entry = Entry::new(GLOBAL_CHAIN, "calendar.delete_day", "calendar", date.to_string(), json!({}));
         let done: Result<u64, sqlx::Error> = on_db!(self.store, |pool| async {
             let mut tx = pool.begin_write().await?;

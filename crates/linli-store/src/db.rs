@@ -146,7 +146,8 @@ impl Store {
         if path.is_empty() {
             return Err(ConnectError::UnknownScheme(String::new()));
         }
-        if !opts.create_sqlite && !std::path::Path::new(path).exists() {
+        let existed = std::path::Path::new(path).exists();
+        if !opts.create_sqlite && !existed {
             return Err(ConnectError::Missing(path.to_owned()));
         }
         let options = SqliteConnectOptions::new()
@@ -165,6 +166,14 @@ impl Store {
             .map_err(|e| sqlite_error(path, &e))?;
         // A file that is not a database opens fine and fails on the first read: read now.
         sqlx::query("SELECT count(*) FROM sqlite_master").execute(&pool).await.map_err(|e| sqlite_error(path, &e))?;
+        if !existed {
+            // A new database holds password hashes and blind indexes: its owner's eyes only.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+            }
+        }
         Ok(Store { db: Db::Sqlite(pool), description: format!("SQLite {path}"), keys: None })
     }
 

@@ -15,6 +15,7 @@ pub struct Node {
     pub parent_code: Option<DivisionCode>,
     pub level: Level,
     pub name: String,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub retired_at: Option<OffsetDateTime>,
 }
 

@@ -104,23 +104,30 @@ impl Acting<'_> {
 
     fn member_from(&self, m: &MemberRow) -> StoreResult<Member> {
         let phone_masked = match &m.phone_enc {
-            Some(enc) => mask_phone(&self.store.keys()?.decrypt(Field::Phone, enc)?),
+            Some(enc) => mask_phone(&self.store.keys()?.decrypt(Field::Phone, &m.id, enc)?),
             None => String::new(),
         };
         Ok(Member { id: m.id, name: m.name.clone(), post: m.post.clone(), phone_masked })
     }
 
+    /// One organisation with its members. The right is checked before the lookup, so an
+    /// actor without it cannot tell an existing organisation from a missing one.
     pub async fn organisation(&self, id: Uuid) -> StoreResult<Organisation> {
+        self.check_right(Resource::Organisation, Action::Read)?;
+        let org = self.load_organisation(id).await?;
+        self.check(Resource::Organisation, Action::Read, &org.community_code)?;
+        Ok(org)
+    }
+
+    /// An organisation for an operation whose own rights are checked by the caller.
+    async fn load_organisation(&self, id: Uuid) -> StoreResult<Organisation> {
         let row: Option<OrgRow> = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT id, community_code, kind, name, responsibilities, retired_at FROM organisation WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(pool)
         .await)?;
-        let row = row.ok_or(StoreError::NotFound("organisation"))?;
-        let community = stored_code(&row.community_code)?;
-        self.check(Resource::Organisation, Action::Read, &community)?;
-        let mut org = self.org_from(row)?;
+        let mut org = self.org_from(row.ok_or(StoreError::NotFound("organisation"))?)?;
         let members: Vec<MemberRow> = on_db!(self.store, |pool| {
             sqlx::query_as(
             "SELECT id, organisation_id, name, post, phone_enc FROM organisation_member WHERE organisation_id = $1 ORDER BY created_at"
@@ -132,6 +139,14 @@ impl Acting<'_> {
         for m in &members {
             org.members.push(self.member_from(m)?);
         }
+        Ok(org)
+    }
+
+    /// The organisation an update acts on: the right first, then the lookup, then the place.
+    async fn organisation_to_change(&self, id: Uuid, action: Action) -> StoreResult<Organisation> {
+        self.check_right(Resource::Organisation, action)?;
+        let org = self.load_organisation(id).await?;
+        self.check(Resource::Organisation, action, &org.community_code)?;
         Ok(org)
     }
 
@@ -167,12 +182,11 @@ impl Acting<'_> {
             .await?;
         });
         done?;
-        self.organisation(id).await
+        self.load_organisation(id).await
     }
 
     pub async fn update_organisation(&self, id: Uuid, input: &OrganisationInput) -> StoreResult<Organisation> {
-        let before = self.organisation(id).await?;
-        self.check(Resource::Organisation, Action::Update, &before.community_code)?;
+        let before = self.organisation_to_change(id, Action::Update).await?;
         let f = input.validate()?;
         let entry = Entry::new(
             before.community_code.to_string(),
@@ -195,13 +209,12 @@ impl Acting<'_> {
             .await?;
         });
         done?;
-        self.organisation(id).await
+        self.load_organisation(id).await
     }
 
     /// Retires an organisation (or brings it back); its record and people stay for the history.
     pub async fn set_organisation_retired(&self, id: Uuid, retired: bool) -> StoreResult<Organisation> {
-        let before = self.organisation(id).await?;
-        self.check(Resource::Organisation, Action::Delete, &before.community_code)?;
+        let before = self.organisation_to_change(id, Action::Delete).await?;
         if before.retired == retired {
             return Ok(before);
         }
@@ -224,16 +237,15 @@ impl Acting<'_> {
                 .await?;
         });
         done?;
-        self.organisation(id).await
+        self.load_organisation(id).await
     }
 
     pub async fn add_member(&self, organisation: Uuid, input: &MemberInput) -> StoreResult<Organisation> {
-        let org = self.organisation(organisation).await?;
-        self.check(Resource::Organisation, Action::Update, &org.community_code)?;
+        let org = self.organisation_to_change(organisation, Action::Update).await?;
         let f = input.validate()?;
         let keys = self.store.keys()?;
-        let phone_enc = f.phone.as_ref().map(|p| keys.encrypt(Field::Phone, p.as_str()));
         let id = Uuid::now_v7();
+        let phone_enc = f.phone.as_ref().map(|p| keys.encrypt(Field::Phone, &id, p.as_str()));
         let entry = Entry::new(
             org.community_code.to_string(),
             "organisation.member_add",
@@ -263,10 +275,11 @@ impl Acting<'_> {
         }.await
         });
         done?;
-        self.organisation(organisation).await
+        self.load_organisation(organisation).await
     }
 
     pub async fn remove_member(&self, member: Uuid) -> StoreResult<Organisation> {
+        self.check_right(Resource::Organisation, Action::Update)?;
         let row: Option<MemberRow> = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT id, organisation_id, name, post, phone_enc FROM organisation_member WHERE id = $1"
         )
@@ -274,8 +287,7 @@ impl Acting<'_> {
         .fetch_optional(pool)
         .await)?;
         let row = row.ok_or(StoreError::NotFound("member"))?;
-        let org = self.organisation(row.organisation_id).await?;
-        self.check(Resource::Organisation, Action::Update, &org.community_code)?;
+        let org = self.organisation_to_change(row.organisation_id, Action::Update).await?;
         let entry = Entry::new(
             org.community_code.to_string(),
             "organisation.member_remove",
@@ -287,11 +299,13 @@ impl Acting<'_> {
             sqlx::query("DELETE FROM organisation_member WHERE id = $1").bind(member).execute(&mut *tx).await?;
         });
         done?;
-        self.organisation(org.id).await
+        self.load_organisation(org.id).await
     }
 
     /// A member's whole phone number: checked, and logged as a reveal.
     pub async fn reveal_member_phone(&self, member: Uuid) -> StoreResult<String> {
+        self.check_right(Resource::Phone, Action::Reveal)?;
+        self.check_right(Resource::Organisation, Action::Read)?;
         let row: Option<(Uuid, Option<Vec<u8>>, String, String)> = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT organisation_id, phone_enc, community_code, name FROM organisation_member WHERE id = $1"
         )
@@ -303,7 +317,7 @@ impl Acting<'_> {
         self.check(Resource::Organisation, Action::Read, &community)?;
         self.check(Resource::Phone, Action::Reveal, &community)?;
         let enc = enc.ok_or(StoreError::NotFound("phone"))?;
-        let phone = self.store.keys()?.decrypt(Field::Phone, &enc)?;
+        let phone = self.store.keys()?.decrypt(Field::Phone, &member, &enc)?;
         let entry = Entry::new(
             community.to_string(),
             "phone.reveal",
@@ -319,6 +333,7 @@ impl Acting<'_> {
 impl Acting<'_> {
     /// The community a member's organisation belongs to, if the actor can see it.
     pub async fn member_community(&self, member: Uuid) -> StoreResult<Option<DivisionCode>> {
+        self.check_right(Resource::Organisation, Action::Read)?;
         let code: Option<String> = on_db!(self.store, |pool| sqlx::query_scalar(
             "SELECT community_code FROM organisation_member WHERE id = $1"
         )

@@ -13,6 +13,7 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 const VERSION: u8 = 1;
 
@@ -30,11 +31,14 @@ pub enum Field {
 }
 
 impl Field {
-    fn aad(self) -> &'static [u8] {
-        match self {
-            Field::Phone => b"linli:phone",
-            Field::IdNumber => b"linli:id_number",
-        }
+    /// The authenticated data of a value: its field and its row, so a stored value cannot be
+    /// moved to another column or another person's row.
+    fn aad(self, row: &Uuid) -> Vec<u8> {
+        let field: &[u8] = match self {
+            Field::Phone => b"linli:phone:",
+            Field::IdNumber => b"linli:id_number:",
+        };
+        [field, row.as_bytes()].concat()
     }
 }
 
@@ -50,6 +54,10 @@ pub enum KeyError {
     WrongKey(String),
     #[error("无法解密：数据已损坏 / stored value is damaged")]
     Damaged,
+    #[error(
+        "配置的密钥（编号 {configured}）不是这个数据库的密钥（编号 {database}）：请恢复原来的密钥文件，不要换用新密钥 / the configured key is not this database's key"
+    )]
+    NotThisDatabase { configured: String, database: String },
 }
 
 /// The keys derived from one master key.
@@ -118,14 +126,14 @@ impl Keys {
         hex_id(&self.id)
     }
 
-    pub fn encrypt(&self, field: Field, plaintext: &str) -> Vec<u8> {
+    pub fn encrypt(&self, field: Field, row: &Uuid, plaintext: &str) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         if let Err(e) = getrandom::fill(&mut nonce) {
             panic!("operating system random source failed: {e}");
         }
         let sealed = self
             .cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext.as_bytes(), aad: field.aad() })
+            .encrypt(&Nonce::from(nonce), Payload { msg: plaintext.as_bytes(), aad: &field.aad(row) })
             .unwrap_or_else(|_| panic!("AES-GCM encryption cannot fail for in-memory data"));
         let mut out = Vec::with_capacity(1 + 4 + 12 + sealed.len());
         out.push(VERSION);
@@ -135,7 +143,7 @@ impl Keys {
         out
     }
 
-    pub fn decrypt(&self, field: Field, stored: &[u8]) -> Result<String, KeyError> {
+    pub fn decrypt(&self, field: Field, row: &Uuid, stored: &[u8]) -> Result<String, KeyError> {
         if stored.len() < 1 + 4 + 12 + 16 || stored[0] != VERSION {
             return Err(KeyError::Damaged);
         }
@@ -146,7 +154,7 @@ impl Keys {
         nonce.copy_from_slice(&stored[5..17]);
         let plain = self
             .cipher
-            .decrypt(&Nonce::from(nonce), Payload { msg: &stored[17..], aad: field.aad() })
+            .decrypt(&Nonce::from(nonce), Payload { msg: &stored[17..], aad: &field.aad(row) })
             .map_err(|_| KeyError::Damaged)?;
         String::from_utf8(plain).map_err(|_| KeyError::Damaged)
     }
@@ -165,12 +173,55 @@ impl Keys {
     }
 }
 
+const FINGERPRINT: &str = "personal_data_key";
+
 impl crate::Store {
-    /// Re-encrypts every personal field written with `old` under `new`, and recomputes the
-    /// blind indexes, in one transaction. Values already under `new` are left alone, so an
-    /// interrupted rotation can simply be run again. Returns the number of values rewritten.
-    pub async fn rotate_keys(&self, old: &Keys, new: &Keys) -> crate::StoreResult<usize> {
+    /// The fingerprint of the key personal data is encrypted with, once any key was bound.
+    pub async fn key_fingerprint(&self) -> crate::StoreResult<Option<String>> {
+        let v: Option<String> = on_db!(self, |pool| sqlx::query_scalar("SELECT value FROM setting WHERE name = $1")
+            .bind(FINGERPRINT)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(v)
+    }
+
+    /// This store with `keys`, after checking them against the fingerprint recorded by the
+    /// first key ever used (and recording it if this is the first). Another key is refused,
+    /// so no value is ever written that the rest of the data's key cannot read.
+    pub async fn bind_keys(self, keys: Keys) -> crate::StoreResult<crate::Store> {
+        match self.key_fingerprint().await? {
+            Some(id) if id != keys.id() => {
+                return Err(KeyError::NotThisDatabase { configured: keys.id(), database: id }.into());
+            }
+            Some(_) => {}
+            None => {
+                let sql =
+                    "INSERT INTO setting (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
+                exec_db!(self, |pool| sqlx::query(sql)
+                    .bind(FINGERPRINT)
+                    .bind(keys.id())
+                    .bind(crate::Ts(crate::now()))
+                    .execute(pool)
+                    .await)?;
+            }
+        }
+        Ok(self.with_keys(keys))
+    }
+
+    /// Re-encrypts every personal field written with `old` under `new`, recomputes the blind
+    /// indexes and records the new fingerprint, all in one transaction with its audit entry:
+    /// either everything moves to the new key or nothing does, so a failed run is simply
+    /// repeated. Returns the number of values rewritten.
+    pub async fn rotate_keys(&self, actor: &crate::Actor, old: &Keys, new: &Keys) -> crate::StoreResult<usize> {
+        use crate::audit::AuditTx;
         use crate::tx::WritePool;
+        let entry = crate::audit::Entry::new(
+            crate::audit::GLOBAL_CHAIN,
+            "key.rotate",
+            "key",
+            new.id(),
+            serde_json::json!({ "from": old.id(), "to": new.id() }),
+        );
         let mut total = 0usize;
         let done: Result<(), crate::StoreError> = on_db!(self, |pool| async {
             let mut tx = pool.begin_write().await?;
@@ -182,17 +233,27 @@ impl crate::Store {
                     if new.wrote(&stored) {
                         continue;
                     }
-                    let plain = old.decrypt(field, &stored)?;
+                    let plain = old.decrypt(field, &id, &stored)?;
                     let update = match idx {
                         Some(idx) => format!("UPDATE {table} SET {col} = $2, {idx} = $3 WHERE {id_col} = $1"),
                         None => format!("UPDATE {table} SET {col} = $2 WHERE {id_col} = $1"),
                     };
-                    let q = sqlx::query(sqlx::AssertSqlSafe(update)).bind(id).bind(new.encrypt(field, &plain));
+                    let q = sqlx::query(sqlx::AssertSqlSafe(update)).bind(id).bind(new.encrypt(field, &id, &plain));
                     let q = if idx.is_some() { q.bind(new.blind_index(&plain)) } else { q };
                     q.execute(&mut *tx).await?;
                     total += 1;
                 }
             }
+            sqlx::query(
+                "INSERT INTO setting (name, value, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(FINGERPRINT)
+            .bind(new.id())
+            .bind(crate::Ts(crate::now()))
+            .execute(&mut *tx)
+            .await?;
+            tx.append_audit(actor, &entry).await?;
             tx.commit().await?;
             Ok::<(), crate::StoreError>(())
         }
@@ -209,24 +270,27 @@ mod tests {
     #[test]
     fn values_round_trip_and_never_appear_in_clear() {
         let k = Keys::from_base64(&Keys::generate()).expect("key");
-        let stored = k.encrypt(Field::Phone, "13812345678");
+        let (row, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let stored = k.encrypt(Field::Phone, &row, "13812345678");
         assert!(!stored.windows(11).any(|w| w == b"13812345678"));
-        assert_eq!(k.decrypt(Field::Phone, &stored).expect("decrypt"), "13812345678");
-        assert_ne!(stored, k.encrypt(Field::Phone, "13812345678"), "a fresh nonce each time");
-        assert!(matches!(k.decrypt(Field::IdNumber, &stored), Err(KeyError::Damaged)), "bound to its field");
+        assert_eq!(k.decrypt(Field::Phone, &row, &stored).expect("decrypt"), "13812345678");
+        assert_ne!(stored, k.encrypt(Field::Phone, &row, "13812345678"), "a fresh nonce each time");
+        assert!(matches!(k.decrypt(Field::IdNumber, &row, &stored), Err(KeyError::Damaged)), "bound to its field");
+        assert!(matches!(k.decrypt(Field::Phone, &other, &stored), Err(KeyError::Damaged)), "bound to its row");
         let mut tampered = stored.clone();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
-        assert!(matches!(k.decrypt(Field::Phone, &tampered), Err(KeyError::Damaged)));
+        assert!(matches!(k.decrypt(Field::Phone, &row, &tampered), Err(KeyError::Damaged)));
     }
 
     #[test]
     fn another_key_cannot_read_and_says_so() {
         let a = Keys::from_base64(&Keys::generate()).expect("key");
         let b = Keys::from_base64(&Keys::generate()).expect("key");
-        let stored = a.encrypt(Field::IdNumber, "350102198001011234");
+        let row = Uuid::now_v7();
+        let stored = a.encrypt(Field::IdNumber, &row, "350102198001011234");
         assert!(a.wrote(&stored) && !b.wrote(&stored));
-        assert!(matches!(b.decrypt(Field::IdNumber, &stored), Err(KeyError::WrongKey(id)) if id == a.id()));
+        assert!(matches!(b.decrypt(Field::IdNumber, &row, &stored), Err(KeyError::WrongKey(id)) if id == a.id()));
         assert_eq!(a.blind_index("X"), a.blind_index("X"));
         assert_ne!(a.blind_index("X"), b.blind_index("X"));
     }

@@ -43,6 +43,11 @@ struct ProfileRow {
 impl Acting<'_> {
     pub async fn community_profile(&self, code: DivisionCode) -> StoreResult<CommunityProfile> {
         self.check(Resource::Community, Action::Read, &code)?;
+        self.load_profile(code).await
+    }
+
+    /// The profile for an operation whose rights the caller checked.
+    async fn load_profile(&self, code: DivisionCode) -> StoreResult<CommunityProfile> {
         let node = self.store.node(code).await?;
         if node.level != Level::Community {
             return Err(StoreError::NotFound("community"));
@@ -92,7 +97,7 @@ impl Acting<'_> {
         input: &ProfileInput,
     ) -> StoreResult<CommunityProfile> {
         self.check(Resource::Community, Action::Update, &code)?;
-        let before = self.community_profile(code).await?;
+        let before = self.load_profile(code).await?;
         let p = input.validate()?;
         let changed: serde_json::Map<String, serde_json::Value> = [
             ("address", json!(before.profile.address), json!(p.address)),
@@ -131,6 +136,6 @@ impl Acting<'_> {
                 .await?;
         });
         done?;
-        self.community_profile(code).await
+        self.load_profile(code).await
     }
 }

@@ -184,7 +184,7 @@ impl Store {
                 id_number: id_number.into(),
                 access_until: access_until.into(),
             };
-            acting.update_user(u.id, &input, false).await?;
+            acting.update_user(u.id, &input, crate::accounts::KeepBlank::NONE).await?;
         }
         Ok(())
     }

@@ -17,10 +17,15 @@ pub struct Session {
     #[serde(skip)]
     pub token_hash: Vec<u8>,
     pub user_id: Uuid,
+    #[serde(skip)]
     pub csrf_token: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub reauth_at: Option<OffsetDateTime>,
 }
 

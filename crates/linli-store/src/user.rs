@@ -19,10 +19,14 @@ pub struct User {
     pub node_name: String,
     pub must_change_password: bool,
     pub failed_logins: i32,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub locked_until: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub disabled_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub password_changed_at: OffsetDateTime,
     /// Time-boxed access (assessors): no sign-in from this moment on.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub access_until: Option<OffsetDateTime>,
 }
 
@@ -151,26 +155,55 @@ impl Store {
         self.user_for_login(username).await?.map(|(u, _)| u).ok_or(StoreError::NotFound("user"))
     }
 
-    /// Counts a failed sign-in; locks the account until `lock_until` once `limit` is reached.
-    /// Returns the failures so far.
-    pub async fn record_login_failure(&self, id: Uuid, limit: i32, lock_until: OffsetDateTime) -> StoreResult<i32> {
+    /// Records a wrong password for an account, with its audit entry, in one transaction:
+    /// the failure counts towards the lock, and the account locks until `lock_until` once
+    /// `limit` failures are reached. During a lock nothing is counted or extended, so
+    /// anonymous guessing cannot keep an account locked for ever; a lock that has run out
+    /// starts the count afresh. `what` names the check in the audit log (sign-in,
+    /// re-authentication, password change). Returns the failures so far and whether this
+    /// failure locked the account.
+    pub async fn record_password_failure(
+        &self,
+        user: &User,
+        actor: &crate::Actor,
+        what: &'static str,
+        limit: i32,
+        lock_until: OffsetDateTime,
+    ) -> StoreResult<(i32, bool)> {
+        use crate::audit::{AuditTx, Entry};
+        use crate::tx::WritePool;
         // One statement, so two concurrent failures cannot both read the old count.
-        // A lock that has run out starts the count afresh, so one more mistake does not relock.
         let sql = "UPDATE app_user SET \
-                   failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN 1 ELSE failed_logins + 1 END, \
-                   locked_until = CASE \
-                       WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN 1 ELSE failed_logins + 1 END) >= $2 THEN $3 \
-                       WHEN locked_until IS NOT NULL AND locked_until <= $4 THEN NULL ELSE locked_until END, \
-                   updated_at = $4 WHERE id = $1 RETURNING failed_logins";
-        let n: i32 = on_db!(self, |pool| sqlx::query_scalar(sql)
-            .bind(id)
-            .bind(limit)
-            .bind(Ts(lock_until))
-            .bind(Ts(now()))
-            .fetch_one(pool)
-            .await)
-        .map_err(StoreError::not_found("user"))?;
-        Ok(n)
+                   failed_logins = CASE WHEN locked_until > $4 THEN failed_logins \
+                       WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END, \
+                   locked_until = CASE WHEN locked_until > $4 THEN locked_until \
+                       WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2 THEN $3 \
+                       ELSE NULL END, \
+                   updated_at = $4 WHERE id = $1 RETURNING failed_logins, locked_until";
+        let done: Result<(i32, bool), sqlx::Error> = on_db!(self, |pool| async {
+            let mut tx = pool.begin_write().await?;
+            let (n, locked): (i32, Option<OffsetDateTime>) = sqlx::query_as(sql)
+                .bind(user.id)
+                .bind(limit)
+                .bind(Ts(lock_until))
+                .bind(Ts(now()))
+                .fetch_one(&mut *tx)
+                .await?;
+            let newly_locked = locked == Some(crate::truncate(lock_until));
+            let action = if newly_locked { "user.locked" } else { what };
+            let entry = Entry::new(
+                user.node_code.to_string(),
+                action,
+                "user",
+                user.id.to_string(),
+                serde_json::json!({ "failures": n }),
+            );
+            tx.append_audit(actor, &entry).await?;
+            tx.commit().await?;
+            Ok((n, newly_locked))
+        }
+        .await);
+        done.map_err(StoreError::not_found("user"))
     }
 
     pub async fn record_login_success(&self, id: Uuid) -> StoreResult<()> {

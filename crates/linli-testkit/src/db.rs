@@ -99,9 +99,13 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// Verifies the audit chains over a fresh connection; returns what is broken, if anything.
+/// Not being able to verify counts as broken: a check that silently does not run proves nothing.
 async fn audit_problems(url: &str) -> Option<String> {
     let opts = PoolOptions { max_connections: 1, create_sqlite: false, ..Default::default() };
-    let store = Store::connect(url, &opts).await.ok()?;
+    let store = match Store::connect(url, &opts).await {
+        Ok(s) => s,
+        Err(e) => return Some(format!("could not open the database to verify it: {e}")),
+    };
     let verdict = store.verify_audit().await;
     store.close().await;
     match verdict {
@@ -126,7 +130,9 @@ impl Drop for TestDb {
         let check = self.check_audit && !std::thread::panicking();
         let drop_pg = self.drop_pg.take();
         let broken = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return Some("could not start a runtime to verify the audit log".to_owned());
+            };
             rt.block_on(async move {
                 let broken = if check { audit_problems(&url).await } else { None };
                 if let Some((admin, name)) = drop_pg {
@@ -136,8 +142,7 @@ impl Drop for TestDb {
             })
         })
         .join()
-        .ok()
-        .flatten();
+        .unwrap_or_else(|_| Some("the verification thread panicked".to_owned()));
         if let Some(b) = broken {
             panic!("the audit log of this test's database does not verify: {b}");
         }

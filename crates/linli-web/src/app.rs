@@ -83,7 +83,8 @@ pub async fn serve(
 }
 
 /// Housekeeping every minute: the calendar is re-read (another instance may have changed it),
-/// rate-limit memory is trimmed; every ten minutes ended sessions are removed.
+/// rate-limit memory is trimmed; every ten minutes ended sessions are removed; once a day the
+/// audit anchor is logged.
 async fn housekeeping(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
     let mut minutes = 0u64;
@@ -93,6 +94,14 @@ async fn housekeeping(state: AppState) {
             tracing::warn!(error = %e, "could not re-read the calendar; keeping the copy in memory");
         }
         state.limits.tidy();
+        if minutes.is_multiple_of(24 * 60) {
+            // Kept in the server's log, outside the database: a later `linli audit verify`
+            // whose anchor differs unexpectedly shows a rewritten audit log.
+            match state.store.audit_anchor().await {
+                Ok(anchor) => tracing::info!(%anchor, "audit anchor"),
+                Err(e) => tracing::warn!(error = %e, "could not read the audit anchor"),
+            }
+        }
         if minutes.is_multiple_of(10) {
             match state.store.purge_sessions(state.config.session_idle).await {
                 Ok(0) => {}

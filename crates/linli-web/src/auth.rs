@@ -42,41 +42,24 @@ pub async fn sign_in(
     ctx: &Ctx,
 ) -> Result<Result<(NewSession, User), LoginFailure>, AppError> {
     let found = state.store.user_for_login(username).await?;
-    let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| password::decoy_hash().to_owned());
-    let candidate = password_text.to_owned();
-    let permit = state.limits.hashing().await?;
-    // Hash checking takes tens of milliseconds of CPU: keep it off the async workers. Unknown
-    // users are checked against a decoy so the timing does not reveal which names exist.
-    let matches =
-        tokio::task::spawn_blocking(move || password::verify(&candidate, &hash)).await.map_err(AppError::internal)?;
-    drop(permit);
-    let Some((user, _)) = found else {
-        tracing::info!(username, ip = ?ctx.ip, "sign-in refused: unknown username");
+    let Some((user, hash)) = found else {
+        // The same work as for a real account, so timing does not reveal which names exist.
+        verify_hash(state, password::decoy_hash().to_owned(), password_text).await?;
+        // What was typed may be a phone or ID number, or a password in the wrong box: log a
+        // fingerprint of it, never the text.
+        tracing::info!(typed = %fingerprint(username), ip = ?ctx.ip, "sign-in refused: unknown username");
         return Ok(Err(LoginFailure::BadCredentials));
     };
-    let as_user = Actor::user(&user, ctx.ip.clone());
-    let at = now();
-    if !matches {
-        let until = at + state.config.lockout_duration;
-        let failures = state.store.record_login_failure(user.id, state.config.lockout_threshold, until).await?;
-        let action = if failures == state.config.lockout_threshold { "user.locked" } else { "session.sign_in_failed" };
-        let entry = Entry::new(
-            user.node_code.to_string(),
-            action,
-            "user",
-            user.id.to_string(),
-            json!({ "failures": failures }),
-        );
-        state.store.record(&as_user, &entry).await?;
-        tracing::info!(username, failures, ip = ?ctx.ip, "sign-in refused: wrong password");
+    if !check_password(state, ctx, &user, hash, password_text, "session.sign_in_failed").await? {
         return Ok(Err(LoginFailure::BadCredentials));
     }
+    let at = now();
     if !user.usable_at(at) {
-        tracing::info!(username, "sign-in refused: account disabled or past its access window");
+        tracing::info!(username = %user.username, "sign-in refused: account disabled or past its access window");
         return Ok(Err(LoginFailure::Disabled));
     }
     if let Some(until) = user.locked_until.filter(|u| *u > at) {
-        tracing::info!(username, %until, "sign-in refused: account locked");
+        tracing::info!(username = %user.username, %until, "sign-in refused: account locked");
         return Ok(Err(LoginFailure::Locked { until }));
     }
     state.store.record_login_success(user.id).await?;
@@ -85,9 +68,66 @@ pub async fn sign_in(
         .create_session(user.id, state.config.session_lifetime, ctx.ip.as_deref(), ctx.user_agent.as_deref())
         .await?;
     let entry = Entry::new(user.node_code.to_string(), "session.sign_in", "user", user.id.to_string(), json!({}));
-    state.store.record(&as_user, &entry).await?;
-    tracing::info!(username, user_id = %user.id, ip = ?ctx.ip, "signed in");
+    state.store.record(&Actor::user(&user, ctx.ip.clone()), &entry).await?;
+    tracing::info!(username = %user.username, user_id = %user.id, ip = ?ctx.ip, "signed in");
     Ok(Ok((session, user)))
+}
+
+/// Checks an account's password, however it is asked for (sign-in, re-authentication, a
+/// password change): at most a few hashes run at once, and a wrong password counts towards
+/// the lockout and is audited as `failure`. Returns whether it matched.
+pub async fn check_password(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    hash: String,
+    candidate: &str,
+    failure: &'static str,
+) -> Result<bool, AppError> {
+    if verify_hash(state, hash, candidate).await? {
+        return Ok(true);
+    }
+    let until = now() + state.config.lockout_duration;
+    let actor = Actor::user(user, ctx.ip.clone());
+    let (failures, locked) =
+        state.store.record_password_failure(user, &actor, failure, state.config.lockout_threshold, until).await?;
+    tracing::info!(username = %user.username, failures, locked, ip = ?ctx.ip, check = failure, "wrong password");
+    Ok(false)
+}
+
+/// The signed-in user's own password, re-entered (re-authentication, password change): a
+/// wrong one is counted like a failed sign-in, and a locked account is refused.
+pub async fn confirm_own_password(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    candidate: &str,
+    failure: &'static str,
+) -> Result<(), AppError> {
+    let (fresh, hash) = state.store.user_for_login(&user.username).await?.ok_or(AppError::Unauthorized)?;
+    if !check_password(state, ctx, &fresh, hash, candidate, failure).await? {
+        return Err(AppError::Invalid(linli_domain::Invalid::one("password", "password_wrong")));
+    }
+    if let Some(until) = fresh.locked_until.filter(|u| *u > now()) {
+        return Err(AppError::Login(LoginFailure::Locked { until }));
+    }
+    Ok(())
+}
+
+/// Runs argon2id verification on the blocking pool, within the hashing limit.
+async fn verify_hash(state: &AppState, hash: String, candidate: &str) -> Result<bool, AppError> {
+    let candidate = candidate.to_owned();
+    let permit = state.limits.hashing().await?;
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&candidate, &hash)).await.map_err(AppError::internal)?;
+    drop(permit);
+    Ok(matches)
+}
+
+/// A short, non-reversible stand-in for text that must not reach the logs.
+fn fingerprint(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether the session's password was entered within `window` (`WebConfig::reauth_window`).

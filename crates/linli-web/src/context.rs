@@ -80,20 +80,41 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// The client's address: the peer, or behind a trusted proxy the first `X-Forwarded-For` hop.
+/// The client's address: the peer, or behind a trusted proxy the address the proxy saw —
+/// the *last* `X-Forwarded-For` entry, which the proxy appended (earlier entries are whatever
+/// the client sent and prove nothing).
 pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<String> {
     if trust_proxy {
         let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|s| s.trim().to_owned())
-            .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .next_back()
+            .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+            .map(str::to_owned);
         if forwarded.is_some() {
             return forwarded;
         }
     }
     peer.map(|p| p.ip().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn only_the_proxys_own_entry_counts() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.5"));
+        let peer = Some("127.0.0.1:9000".parse().expect("addr"));
+        assert_eq!(super::client_ip(&h, peer, true).as_deref(), Some("203.0.113.5"));
+        assert_eq!(super::client_ip(&h, peer, false).as_deref(), Some("127.0.0.1"), "ignored unless trusted");
+        h.insert("x-forwarded-for", HeaderValue::from_static("not-an-address"));
+        assert_eq!(super::client_ip(&h, peer, true).as_deref(), Some("127.0.0.1"));
+    }
 }
 
 /// Which kind of routes a context is for: pages ignore `Accept-Language` (Chinese first) and

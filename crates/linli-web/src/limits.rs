@@ -64,8 +64,10 @@ fn key(req: &Request) -> String {
     req.extensions().get::<Ctx>().and_then(|c| c.ip.clone()).unwrap_or_else(|| "unknown".into())
 }
 
-/// Where a password is checked: sign-in and re-authentication, on pages and in the API.
-const PASSWORD_PATHS: [&str; 4] = ["/login", "/reauth", "/api/v1/session", "/api/v1/session/reauth"];
+/// Where a password is checked: sign-in, re-authentication and password changes, on pages
+/// and in the API.
+const PASSWORD_PATHS: [&str; 6] =
+    ["/login", "/reauth", "/account/password", "/api/v1/session", "/api/v1/session/reauth", "/api/v1/me/password"];
 
 /// Password attempts per client address (guessing across many accounts).
 pub async fn sign_in(State(state): State<AppState>, req: Request, next: Next) -> Response {

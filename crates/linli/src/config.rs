@@ -168,17 +168,25 @@ impl Config {
         }
     }
 
-    /// The key for personal data: `secret_key`, or the key file — created (readable by the
-    /// owner only) when missing, with a warning to back it up.
-    pub fn keys(&self) -> Result<linli_store::privacy::Keys> {
+    /// The key for personal data: `secret_key`, or the key file. The file is created (readable
+    /// by the owner only) only for a database that has no encrypted data yet; if the database
+    /// already names a key (`fingerprint`) and the file is missing, that is an error to fix by
+    /// restoring the file — a new key could not read the existing data.
+    pub fn keys(&self, fingerprint: Option<&str>) -> Result<linli_store::privacy::Keys> {
         use linli_store::privacy::Keys;
         if let Some(k) = &self.secret_key {
             return Keys::from_base64(k).map_err(|e| anyhow::anyhow!("secret_key: {e}"));
         }
         let path = Path::new(&self.key_file);
         if !path.exists() {
+            if let Some(id) = fingerprint {
+                anyhow::bail!(
+                    "密钥文件 {} 不存在，但数据库中的个人信息由密钥 {id} 加密：请从备份恢复该密钥文件（或用 key_file 指向它），不要新建 / the key file is missing; restore it from backup",
+                    path.display()
+                );
+            }
             write_new_key(path)?;
-            tracing::warn!(file = %path.display(), "created a new key for personal data: back it up with the database — without it encrypted fields cannot be read");
+            tracing::warn!(file = %path.display(), "created a new key for personal data: back it up separately from the database — without it encrypted fields cannot be read");
         }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("无法读取密钥文件 {} / cannot read the key file", path.display()))?;

@@ -316,11 +316,17 @@ async fn key_rotation_from_the_shell() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("重新加密"));
     let o = linli(dir.path(), &["key", "rotate", "--db", "k.db", "--new-key-file", "new.key"]);
-    assert!(text(&o).contains("必须是新文件"), "never overwrites a key");
-    // With the old key, listing accounts (which decrypts phones) fails clearly; with the new, it works.
+    assert_eq!(o.status.code(), Some(1), "the database now belongs to the new key: {}", text(&o));
+    assert!(text(&o).contains("不是这个数据库的密钥"), "{}", text(&o));
+    // With the old key every command refuses clearly; with the new one it works.
     let o = linli(dir.path(), &["user", "list", "--db", "k.db"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("另一把密钥"), "{}", text(&o));
+    assert!(text(&o).contains("不是这个数据库的密钥"), "{}", text(&o));
+    // A missing key file is never silently replaced once the database holds encrypted data.
+    std::fs::remove_file(dir.path().join("linli.key")).expect("remove the old key");
+    let o = linli(dir.path(), &["user", "list", "--db", "k.db"]);
+    assert!(text(&o).contains("密钥文件") && text(&o).contains("不存在"), "{}", text(&o));
+    assert!(!dir.path().join("linli.key").exists(), "no new key was made");
     let o = linli_env(dir.path(), &["user", "list", "--db", "k.db"], None, &[("LINLI_KEY_FILE", "new.key")]);
     assert!(o.status.success(), "{}", text(&o));
 }

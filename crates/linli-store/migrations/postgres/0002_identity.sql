@@ -84,3 +84,21 @@ END;
 $$;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+
+-- The head (last seq and hash) of every audit chain, updated in the same transaction as the
+-- append: deleting the newest entries, or a whole chain, no longer goes unnoticed.
+CREATE TABLE audit_head (
+    chain TEXT PRIMARY KEY,
+    seq   BIGINT NOT NULL,
+    hash  BYTEA NOT NULL
+);
+
+-- Installation settings, e.g. the fingerprint of the key personal data is encrypted with, so
+-- linli refuses to start with another key instead of writing values nobody can read.
+CREATE TABLE setting (
+    name       TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();

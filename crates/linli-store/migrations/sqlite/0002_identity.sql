@@ -89,3 +89,19 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- The head (last seq and hash) of every audit chain, updated in the same transaction as the
+-- append: deleting the newest entries, or a whole chain, no longer goes unnoticed.
+CREATE TABLE audit_head (
+    chain TEXT PRIMARY KEY,
+    seq   INTEGER NOT NULL,
+    hash  BLOB NOT NULL
+) STRICT;
+
+-- Installation settings, e.g. the fingerprint of the key personal data is encrypted with, so
+-- linli refuses to start with another key instead of writing values nobody can read.
+CREATE TABLE setting (
+    name       TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;

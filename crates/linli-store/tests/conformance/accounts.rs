@@ -83,7 +83,7 @@ async fn editing_disabling_and_resetting(store: Store) {
     let s = store.create_session(wang.id, Duration::hours(1), None, None).await.expect("session");
     let mut edit = input("", "social_worker", "350103001001");
     edit.display_name = "刘强".into();
-    let changed = a.update_user(wang.id, &edit, false).await.expect("update");
+    let changed = a.update_user(wang.id, &edit, linli_store::accounts::KeepBlank::NONE).await.expect("update");
     assert_eq!(changed.user.role, linli_domain::Role::SocialWorker);
     assert!(
         store.session(&s.token, Duration::minutes(30)).await.expect("query").is_none(),
@@ -110,28 +110,39 @@ async fn editing_disabling_and_resetting(store: Store) {
     assert!(matches!(e, Err(StoreError::Invalid(i)) if i.0[0].code == "assessor_needs_end"));
 }
 
-// Failures count up in one statement and lock at the limit; a lock that has run out starts the
-// count afresh; a new password clears it all.
+// Failures count up in one statement, with an audit entry, and lock at the limit; during a
+// lock nothing is counted or extended; a lock that has run out starts the count afresh.
 async fn login_failures_lock_and_unlock(store: Store) {
     demo(&store).await;
     let u = store.user_by_username("chuangkou").await.expect("user");
+    let me = linli_store::Actor::user(&u, None);
+    let fail = |limit: i32, until| store.record_password_failure(&u, &me, "session.sign_in_failed", limit, until);
     let until = linli_store::now() + Duration::minutes(15);
     for expected in 1..=4 {
-        assert_eq!(store.record_login_failure(u.id, 5, until).await.expect("count"), expected);
+        assert_eq!(fail(5, until).await.expect("count"), (expected, false));
     }
     assert!(store.user(u.id).await.expect("get").locked_until.is_none());
-    assert_eq!(store.record_login_failure(u.id, 5, until).await.expect("count"), 5);
-    assert_eq!(store.user(u.id).await.expect("get").locked_until, Some(until));
+    assert_eq!(fail(5, until).await.expect("count"), (5, true));
+    let locked = store.user(u.id).await.expect("get").locked_until;
+    assert_eq!(locked, Some(linli_store::truncate(until)));
+    let later = until + Duration::minutes(15);
+    assert_eq!(
+        fail(5, later).await.expect("count"),
+        (5, false),
+        "a failure during a lock neither counts nor extends it"
+    );
+    assert_eq!(store.user(u.id).await.expect("get").locked_until, locked);
 
-    // Let the lock run out (by writing a past lock): the next failure is the first of a new count.
-    let past = linli_store::now() - Duration::minutes(1);
-    store.record_login_failure(u.id, 1, past).await.expect("relock in the past");
-    assert_eq!(store.record_login_failure(u.id, 5, until).await.expect("count"), 1);
-    assert!(store.user(u.id).await.expect("get").locked_until.is_none(), "one mistake after a lock does not relock");
-
+    // A lock that has run out (written in the past here): the next failure is the first of a new count.
     let admin = as_user(&store, "admin").await;
     store.acting(&admin).unlock_user(u.id).await.expect("unlock");
-    assert_eq!(store.user(u.id).await.expect("get").failed_logins, 0);
+    let past = linli_store::now() - Duration::minutes(1);
+    assert_eq!(fail(1, past).await.expect("lock in the past"), (1, true));
+    assert_eq!(fail(5, until).await.expect("count"), (1, false), "one mistake after a lock does not relock");
+    assert!(store.user(u.id).await.expect("get").locked_until.is_none());
+    let log = store.acting(&admin).audit_entries(&Default::default(), 100, 0).await.expect("audit").0;
+    assert_eq!(log.iter().filter(|e| e.action == "user.locked").count(), 2);
+    assert!(log.iter().any(|e| e.action == "session.sign_in_failed"));
 }
 
 // A session is found by its token until it expires, idles out, or is deleted.

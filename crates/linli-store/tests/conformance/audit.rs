@@ -73,5 +73,20 @@ async fn tampering_is_refused_and_detected() {
             .expect("delete a row");
         let v = store.verify_audit().await.expect("verify");
         assert!(v.broken.iter().any(|b| b.reason == "missing or extra entry"), "{engine:?}: {v:?}");
+        // Removing the newest entries of a chain, or a whole chain, is caught by the heads.
+        store
+            .execute_admin(
+                "DELETE FROM audit_log WHERE chain = '350103001001' \
+                 AND seq = (SELECT max(seq) FROM audit_log WHERE chain = '350103001001')",
+            )
+            .await
+            .expect("delete the newest");
+        let v = store.verify_audit().await.expect("verify");
+        let reasons: Vec<&str> = v.broken.iter().map(|b| b.reason).collect();
+        assert!(reasons.contains(&"newest entries missing"), "{engine:?}: {reasons:?}");
+        assert_eq!(v.anchor.len(), 64);
+        store.execute_admin("DELETE FROM audit_log WHERE chain = '350103001001'").await.expect("delete a chain");
+        let v = store.verify_audit().await.expect("verify");
+        assert!(v.broken.iter().any(|b| b.reason == "chain missing"), "{engine:?}: {v:?}");
     }
 }

@@ -36,9 +36,13 @@ async fn key_rotation(store: Store) {
     let admin = as_user(&store, "admin").await;
     let before = store.acting(&admin).reveal_user_field(jumin.id, Field::IdNumber).await.expect("reveal");
     let new = Keys::from_base64(&Keys::generate()).expect("key");
-    let n = store.rotate_keys(&old, &new).await.expect("rotate");
+    let op = linli_store::Actor::system("test rotate");
+    let n = store.rotate_keys(&op, &old, &new).await.expect("rotate");
     assert!(n >= 8, "phones of members and accounts, and the resident's ID number: {n}");
-    assert_eq!(store.rotate_keys(&old, &new).await.expect("again"), 0, "resumable: nothing left to do");
+    assert_eq!(store.rotate_keys(&op, &old, &new).await.expect("again"), 0, "nothing left to do");
+    assert_eq!(store.key_fingerprint().await.expect("fingerprint"), Some(new.id()));
+    let wrong = store.clone().bind_keys(old.clone()).await;
+    assert!(matches!(wrong, Err(linli_store::StoreError::Key(_))), "the old key is refused now");
     let rotated = store.clone().with_keys(new);
     assert_eq!(rotated.acting(&admin).reveal_user_field(jumin.id, Field::IdNumber).await.expect("reveal"), before);
     let id = linli_domain::IdNumber::parse(&before, linli_store::today()).expect("valid");
@@ -55,7 +59,8 @@ on_both_engines!(check_and_demo_seed, key_rotation);
 /// Tables shared by all communities (the tree, accounts, the calendar, tokens) or distributed
 /// by their own node column (the audit log, by chain). Every other table belongs to one
 /// community and must carry `community_code` (see DESIGN.md, scale plan).
-const REFERENCE_TABLES: [&str; 6] = ["api_token", "app_user", "audit_log", "calendar_day", "node", "user_session"];
+const REFERENCE_TABLES: [&str; 8] =
+    ["api_token", "app_user", "audit_head", "audit_log", "calendar_day", "node", "setting", "user_session"];
 
 // Both engines have the same tables and columns, and every tenant table has community_code.
 #[tokio::test]

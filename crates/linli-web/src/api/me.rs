@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use super::session::confirm_password;
-use crate::auth::ApiActor;
+use crate::auth::{ApiActor, confirm_own_password};
 use crate::context::Ctx;
 use crate::error::{AppError, Problem};
 use crate::i18n::{Lang, t};
@@ -71,11 +70,17 @@ pub struct ChangePassword {
 )]
 pub async fn change_password(
     State(state): State<AppState>,
+    ctx: Ctx,
     api: ApiActor,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<StatusCode, AppError> {
     let s = api.session.clone().ok_or(AppError::Forbidden)?;
-    confirm_password(&state, &s.user.username, &body.current).await?;
+    confirm_own_password(&state, &ctx, &s.user, &body.current, "user.password_check_failed").await.map_err(
+        |e| match e {
+            AppError::Invalid(i) => AppError::Invalid(i.renamed("current")),
+            other => other,
+        },
+    )?;
     password::check_strength(&body.new, &s.user.username).map_err(|e| e.renamed("new"))?;
     if body.new == body.current {
         return Err(AppError::Invalid(linli_domain::Invalid::one("new", "password_unchanged")));
@@ -97,6 +102,14 @@ pub async fn change_password(
 pub async fn sign_out_everywhere(State(state): State<AppState>, api: ApiActor) -> Result<StatusCode, AppError> {
     let s = api.session.ok_or(AppError::Forbidden)?;
     let n = state.store.delete_user_sessions(s.user.id, None).await?;
+    let entry = linli_store::audit::Entry::new(
+        s.user.node_code.to_string(),
+        "session.sign_out_everywhere",
+        "user",
+        s.user.id.to_string(),
+        serde_json::json!({ "sessions": n }),
+    );
+    state.store.record(&api.actor, &entry).await?;
     tracing::info!(username = %s.user.username, sessions = n, "signed out everywhere");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,8 +12,6 @@ mod session;
 mod tokens;
 mod users;
 
-pub use session::confirm_password;
-
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Request};

@@ -5,13 +5,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
-use linli_domain::password;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
 use super::me::UserInfo;
-use crate::auth::{ApiActor, sign_in as check_sign_in};
+use crate::auth::{ApiActor, confirm_own_password, sign_in as check_sign_in};
 use crate::context::{Ctx, SESSION_COOKIE, cookie, removal};
 use crate::error::{AppError, Problem};
 use crate::state::AppState;
@@ -90,22 +89,12 @@ pub struct ReauthRequest {
 )]
 pub async fn reauth(
     State(state): State<AppState>,
+    ctx: Ctx,
     api: ApiActor,
     ApiJson(body): ApiJson<ReauthRequest>,
 ) -> Result<StatusCode, AppError> {
     let session = api.session.ok_or(AppError::Forbidden)?;
-    confirm_password(&state, &session.user.username, &body.password).await?;
+    confirm_own_password(&state, &ctx, &session.user, &body.password, "session.reauth_failed").await?;
     state.store.touch_reauth(&session.token).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Checks the signed-in user's own password (for re-authentication and password changes).
-pub async fn confirm_password(state: &AppState, username: &str, candidate: &str) -> Result<(), AppError> {
-    let (_, stored) = state.store.user_for_login(username).await?.ok_or(AppError::Unauthorized)?;
-    let candidate = candidate.to_owned();
-    let permit = state.limits.hashing().await?;
-    let ok =
-        tokio::task::spawn_blocking(move || password::verify(&candidate, &stored)).await.map_err(AppError::internal)?;
-    drop(permit);
-    if ok { Ok(()) } else { Err(AppError::Invalid(linli_domain::Invalid::one("password", "password_wrong"))) }
 }

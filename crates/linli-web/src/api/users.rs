@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use linli_domain::account::UserInput;
 use linli_domain::{IdNumber, Role};
-use linli_store::accounts::{UserQuery, UserSummary};
+use linli_store::accounts::{KeepBlank, UserQuery, UserSummary};
 use linli_store::privacy::Field;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -62,10 +62,10 @@ pub struct UserBody {
     pub display_name: String,
     pub role: String,
     pub node_code: String,
-    #[serde(default)]
-    pub phone: String,
-    #[serde(default)]
-    pub id_number: String,
+    /// Left out: kept as stored (it is never returned whole); `""`: cleared.
+    pub phone: Option<String>,
+    /// Left out: kept as stored; `""`: cleared.
+    pub id_number: Option<String>,
     /// `YYYY-MM-DD`, required for assessors: the last day they may sign in.
     #[serde(default)]
     pub access_until: String,
@@ -78,8 +78,8 @@ impl From<UserBody> for UserInput {
             display_name: b.display_name,
             role: b.role,
             node_code: b.node_code,
-            phone: b.phone,
-            id_number: b.id_number,
+            phone: b.phone.unwrap_or_default(),
+            id_number: b.id_number.unwrap_or_default(),
             access_until: b.access_until,
         }
     }
@@ -132,7 +132,8 @@ pub async fn update(
     ApiJson(b): ApiJson<UserBody>,
 ) -> Result<Json<Value>, AppError> {
     api.require_recent_auth()?;
-    Ok(Json(value(state.store.acting(&api.actor).update_user(id_param(&id)?, &b.into(), false).await?)?))
+    let keep = KeepBlank { phone: b.phone.is_none(), id_number: b.id_number.is_none() };
+    Ok(Json(value(state.store.acting(&api.actor).update_user(id_param(&id)?, &b.into(), keep).await?)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

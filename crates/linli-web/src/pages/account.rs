@@ -65,7 +65,7 @@ pub async fn change_password(
     let u = me.signed_in.user.clone();
     let mut errors = Vec::new();
     let field = |f: &str, code: &'static str| FieldMessage::new(&FieldError::new(f, code), ctx.lang);
-    match crate::api::confirm_password(&state, &u.username, &f.current).await {
+    match crate::auth::confirm_own_password(&state, &ctx, &u, &f.current, "user.password_check_failed").await {
         Ok(()) => {}
         Err(AppError::Invalid(_)) => errors.push(field("current", "password_wrong")),
         Err(e) => return Err(e),
@@ -101,7 +101,16 @@ pub async fn sign_out_everywhere(
     jar: CookieJar,
     Form(_): Form<Empty>,
 ) -> Result<Response, AppError> {
-    let n = state.store.delete_user_sessions(me.signed_in.user.id, None).await?;
-    tracing::info!(username = %me.signed_in.user.username, sessions = n, "signed out everywhere");
+    let u = &me.signed_in.user;
+    let n = state.store.delete_user_sessions(u.id, None).await?;
+    let entry = linli_store::audit::Entry::new(
+        u.node_code.to_string(),
+        "session.sign_out_everywhere",
+        "user",
+        u.id.to_string(),
+        serde_json::json!({ "sessions": n }),
+    );
+    state.store.record(&me.actor, &entry).await?;
+    tracing::info!(username = %u.username, sessions = n, "signed out everywhere");
     Ok(done(jar.add(removal(SESSION_COOKIE)), &ctx, "flash.signed_out_everywhere", "/").into_response())
 }

@@ -49,7 +49,9 @@ pub async fn submit(
     Form(f): Form<ReauthForm>,
 ) -> Result<Response, AppError> {
     let next = safe_next(f.next.as_deref());
-    match crate::api::confirm_password(&state, &me.signed_in.user.username, &f.password).await {
+    match crate::auth::confirm_own_password(&state, &ctx, &me.signed_in.user, &f.password, "session.reauth_failed")
+        .await
+    {
         Ok(()) => {
             state.store.touch_reauth(&me.signed_in.token).await?;
             Ok(done(jar, &ctx, "flash.reauthenticated", &next).into_response())

@@ -82,14 +82,31 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, me: Me) -> Result<Res
     render_with(StatusCode::OK, &tokens_page(&state, &ctx, &me, form).await?)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The new-token form. Ticked scopes arrive as repeated `scope` fields, which the form
+/// decoder cannot put in a list, so the fields are read from the pairs by hand.
+#[derive(Default)]
 pub struct NewToken {
     name: String,
     node_code: String,
-    /// One per ticked box (the form repeats the field).
     scope: Vec<String>,
     valid_days: String,
+}
+
+impl<'de> Deserialize<'de> for NewToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs: Vec<(String, String)> = Vec::deserialize(d)?;
+        let mut t = NewToken::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "name" => t.name = v,
+                "node_code" => t.node_code = v,
+                "scope" => t.scope.push(v),
+                "valid_days" => t.valid_days = v,
+                _ => {}
+            }
+        }
+        Ok(t)
+    }
 }
 
 pub async fn create(

@@ -248,7 +248,7 @@ pub async fn save(
     let acting = state.store.acting(&me.actor);
     let before = acting.user(id).await?;
     // Personal fields left blank keep their stored values (the form never shows them whole).
-    match acting.update_user(id, &input, true).await {
+    match acting.update_user(id, &input, linli_store::accounts::KeepBlank::BOTH).await {
         Ok(_) => Ok(done(jar, &ctx, "flash.saved", &format!("/admin/users/{id}"))),
         Err(StoreError::Invalid(inv)) => {
             let mut form = UserForm::new(&ctx, &me, Some(before), input);

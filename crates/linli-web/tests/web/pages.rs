@@ -277,7 +277,38 @@ async fn community_pages(engine: Engine) {
     assert_eq!(worker.get(app.url("/community/350103001001/profile")).send().await.expect("get").status(), 403);
 }
 
+// The token page creates a token with the ticked scopes and shows its secret once.
+async fn token_page_creates_and_revokes(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let admin = app.client();
+    app.sign_in(&admin, "admin").await;
+    let token = app.form_token(&admin, "/admin/tokens").await;
+    let form = [
+        ("_csrf", token.as_str()),
+        ("name", "12345 热线"),
+        ("node_code", "350103001000"),
+        ("scope", "node:read"),
+        ("scope", "community:read"),
+        ("valid_days", "30"),
+    ];
+    let r = admin.post(app.url("/admin/tokens")).form(&form).send().await.expect("post");
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.expect("body");
+    let start = html.find("linli_").expect("the secret is shown once");
+    let secret: String =
+        html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let actor = app.store().token_actor(&secret, None).await.expect("query").expect("the shown secret works");
+    assert!(actor.principal.may(linli_domain::Resource::Community, linli_domain::Action::Read));
+    let again = admin.get(app.url("/admin/tokens")).send().await.expect("get").text().await.expect("body");
+    assert!(!again.contains(&secret), "never shown again");
+    let bad = [("_csrf", token.as_str()), ("name", ""), ("node_code", "350103001000"), ("scope", "user:create")];
+    let r = admin.post(app.url("/admin/tokens")).form(&bad).send().await.expect("post");
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("不是令牌可用的权限范围"));
+}
+
 engine_tests!(
+    token_page_creates_and_revokes,
     forms_work_behind_a_proxy,
     signing_out_an_ended_session,
     community_pages,

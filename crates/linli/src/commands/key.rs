@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use linli_store::privacy::Keys;
 
-use super::{load_db, open_migrated};
+use super::user::explain;
+use super::{load_db, open_migrated, operator};
 use crate::cli::KeyCommand;
 use crate::config::write_new_key;
 
@@ -14,18 +15,19 @@ pub async fn run(file: Option<&Path>, cmd: KeyCommand) -> Result<ExitCode> {
     match cmd {
         KeyCommand::Rotate { db, new_key_file } => {
             let config = load_db(file, &db)?;
-            if new_key_file.exists() {
-                return Err(anyhow!(
-                    "{} 已存在；新密钥文件必须是新文件 / the new key file must not exist",
-                    new_key_file.display()
-                ));
-            }
-            let old = config.keys()?;
             let store = open_migrated(&config).await?;
-            write_new_key(&new_key_file)?;
-            let text = std::fs::read_to_string(&new_key_file).context("reading the new key back")?;
-            let new = Keys::from_base64(&text)?;
-            let n = store.rotate_keys(&old, &new).await?;
+            let old = config.keys(store.key_fingerprint().await?.as_deref())?;
+            // An existing new-key file is used as it is, so a failed run is repeated with the
+            // same new key instead of making another.
+            if !new_key_file.exists() {
+                write_new_key(&new_key_file)?;
+            }
+            let text = std::fs::read_to_string(&new_key_file).context("reading the new key")?;
+            let new = Keys::from_base64(&text).map_err(|e| anyhow!("{}: {e}", new_key_file.display()))?;
+            if new.id() == old.id() {
+                return Err(anyhow!("新密钥与当前密钥相同 / the new key is the current key"));
+            }
+            let n = store.rotate_keys(&operator("key rotate"), &old, &new).await.map_err(explain)?;
             println!(
                 "已用新密钥 {} 重新加密 {n} 项个人信息 / re-encrypted {n} values under key {}",
                 new.id(),

@@ -71,12 +71,13 @@ pub(crate) async fn open(config: &Config, create_sqlite: bool) -> Result<Store> 
     Ok(Store::connect(&config.db, &config.pool(create_sqlite)).await?)
 }
 
-/// Opens and migrates, with the key for personal data, for commands that work on the data.
+/// Opens and migrates, with the key for personal data (checked against the one the database
+/// was encrypted with), for commands that work on the data.
 pub(crate) async fn open_migrated(config: &Config) -> Result<Store> {
-    let keys = config.keys()?;
     let store = open(config, true).await?;
     store.migrate().await?;
-    Ok(store.with_keys(keys))
+    let keys = config.keys(store.key_fingerprint().await?.as_deref())?;
+    Ok(store.bind_keys(keys).await?)
 }
 
 /// The operator at the shell, as the audit log names them.

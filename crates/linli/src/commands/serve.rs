@@ -30,7 +30,8 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
         println!("主演示社区 / main demo community: 榕华社区 {MAIN_COMMUNITY}");
         println!("演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):");
         for d in demo_logins() {
-            println!("  {:<12} {}  {:?} @ {}", d.username, d.name, d.role, d.node_name);
+            let role = linli_web::t(linli_web::Lang::Zh, &format!("role.{}", d.role.as_str()));
+            println!("  {:<12} {}  {role} @ {}", d.username, d.name, d.node_name);
         }
         println!("按 Ctrl+C 停止 / press Ctrl+C to stop");
     }
