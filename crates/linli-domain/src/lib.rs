@@ -10,6 +10,7 @@ pub mod community;
 pub mod division;
 pub mod ids;
 pub mod password;
+pub mod register;
 pub mod rights;
 pub mod role;
 pub mod validation;
