@@ -33,6 +33,12 @@ pub enum Resource {
     IdNumber,
     /// Whole phone numbers (otherwise shown masked).
     Phone,
+    /// The register (居民台账): buildings, households, residents and their history.
+    Register,
+    /// Grids and their workers.
+    Grid,
+    /// Household visits.
+    Visit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -49,7 +55,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 12] = [
         Resource::Node,
         Resource::Community,
         Resource::Organisation,
@@ -59,6 +65,9 @@ impl Resource {
         Resource::Calendar,
         Resource::IdNumber,
         Resource::Phone,
+        Resource::Register,
+        Resource::Grid,
+        Resource::Visit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +81,9 @@ impl Resource {
             Resource::Calendar => "calendar",
             Resource::IdNumber => "id_number",
             Resource::Phone => "phone",
+            Resource::Register => "register",
+            Resource::Grid => "grid",
+            Resource::Visit => "visit",
         }
     }
 
@@ -129,6 +141,18 @@ const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Audit, Export, &[Admin, Supervisor, Assessor]),
     (Calendar, Read, STAFF),
     (Calendar, Update, &[Admin]),
+    (Register, Read, STAFF),
+    (Register, Create, &[Admin, CommunityHead, WindowWorker]),
+    // Grid workers correct what they find on visits (a new phone number, a move).
+    (Register, Update, &[Admin, CommunityHead, WindowWorker, GridWorker]),
+    (Register, Delete, &[Admin, CommunityHead]),
+    (Register, Export, &[Admin, Supervisor, CommunityHead, WindowWorker, Assessor]),
+    (Grid, Read, STAFF),
+    (Grid, Create, &[Admin, CommunityHead]),
+    (Grid, Update, &[Admin, CommunityHead]),
+    (Grid, Delete, &[Admin, CommunityHead]),
+    (Visit, Read, STAFF),
+    (Visit, Create, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
     // Whole values only for the roles whose work needs them (GB/T 35273 minimum necessity):
     // the window and social workers handle applications and cases; grid workers phone households.
     (IdNumber, Reveal, &[Admin, CommunityHead, WindowWorker, SocialWorker]),

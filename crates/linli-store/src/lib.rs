@@ -19,6 +19,7 @@ pub mod node;
 pub mod organisation;
 pub mod privacy;
 pub mod profile;
+pub mod register;
 pub mod secret;
 pub mod seed;
 pub mod session;
