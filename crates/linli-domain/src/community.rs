@@ -68,6 +68,8 @@ pub struct ProfileInput {
     pub phone: String,
     pub email: String,
     pub introduction: String,
+    /// Days between visits to vulnerable residents (7–365); empty for the default 30.
+    pub visit_interval_days: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,6 +81,7 @@ pub struct Profile {
     pub phone: String,
     pub email: String,
     pub introduction: String,
+    pub visit_interval_days: u32,
 }
 
 impl ProfileInput {
@@ -112,6 +115,16 @@ impl ProfileInput {
             c.push(FieldError::new("email", "email_invalid"));
         }
         let introduction = c.take("introduction", multiline(&self.introduction, 2000));
+        let interval = match self.visit_interval_days.trim() {
+            "" => crate::register::DEFAULT_VISIT_INTERVAL_DAYS,
+            s => match s.parse::<u32>() {
+                Ok(n) if (7..=365).contains(&n) => n,
+                _ => {
+                    c.push(FieldError::new("visit_interval_days", "visit_interval").with("min", 7).with("max", 365));
+                    crate::register::DEFAULT_VISIT_INTERVAL_DAYS
+                }
+            },
+        };
         c.finish()?;
         Ok(Profile {
             address: address.unwrap_or_default(),
@@ -120,6 +133,7 @@ impl ProfileInput {
             phone: phone.unwrap_or_default(),
             email: email.to_owned(),
             introduction: introduction.unwrap_or_default(),
+            visit_interval_days: interval,
         })
     }
 }
@@ -205,16 +219,30 @@ mod tests {
             phone: "0591-87654321".into(),
             email: "ronghua@example.cn".into(),
             introduction: "第一行\n第二行".into(),
+            visit_interval_days: "".into(),
         }
         .validate()
         .expect("valid");
         assert_eq!((ok.address.as_str(), ok.area_km2), ("福州市台江区江滨西大道 100 号", Some(0.42)));
-        let bad =
-            ProfileInput { area_km2: "-1".into(), phone: "12345".into(), email: "a@b".into(), ..Default::default() }
-                .validate()
-                .unwrap_err();
+        let bad = ProfileInput {
+            area_km2: "-1".into(),
+            phone: "12345".into(),
+            email: "a@b".into(),
+            visit_interval_days: "3".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
         let fields: Vec<_> = bad.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
-        assert_eq!(fields, [("area_km2", "area_invalid"), ("phone", "phone_format"), ("email", "email_invalid")]);
+        assert_eq!(
+            fields,
+            [
+                ("area_km2", "area_invalid"),
+                ("phone", "phone_format"),
+                ("email", "email_invalid"),
+                ("visit_interval_days", "visit_interval")
+            ]
+        );
         assert!(ProfileInput::default().validate().is_ok(), "everything is optional");
     }
 

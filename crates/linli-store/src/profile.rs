@@ -36,6 +36,7 @@ struct ProfileRow {
     phone: String,
     email: String,
     introduction: String,
+    visit_interval_days: i32,
     updated_at: OffsetDateTime,
     updated_by: String,
 }
@@ -56,13 +57,15 @@ impl Acting<'_> {
             Some(p) => self.store.node(p).await.map(|n| n.name).unwrap_or_default(),
             None => String::new(),
         };
-        let row: Option<ProfileRow> = on_db!(self.store, |pool| sqlx::query_as(
-            "SELECT address, area_km2, service_hours, phone, email, introduction, updated_at, updated_by \
+        let row: Option<ProfileRow> = on_db!(self.store, |pool| {
+            sqlx::query_as(
+            "SELECT address, area_km2, service_hours, phone, email, introduction, visit_interval_days, updated_at, updated_by \
              FROM community_profile WHERE community_code = $1"
         )
         .bind(code.as_str())
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         let (profile, updated_at, updated_by) = match row {
             Some(r) => (
                 Profile {
@@ -72,20 +75,31 @@ impl Acting<'_> {
                     phone: r.phone,
                     email: r.email,
                     introduction: r.introduction,
+                    visit_interval_days: u32::try_from(r.visit_interval_days)
+                        .unwrap_or(linli_domain::register::DEFAULT_VISIT_INTERVAL_DAYS),
                 },
                 Some(r.updated_at),
                 Some(r.updated_by),
             ),
             None => (ProfileInput::default().validate().map_err(StoreError::Invalid)?, None, None),
         };
+        // Derived from the register, never typed: what the register says is what the profile says.
+        let (households, population): (i64, i64) = on_db!(self.store, |pool| {
+            sqlx::query_as(
+            "SELECT count(DISTINCT household_id), count(*) FROM resident WHERE community_code = $1 AND status = 'active'"
+        )
+        .bind(code.as_str())
+        .fetch_one(pool)
+        .await
+        })?;
         Ok(CommunityProfile {
             code,
             name: node.name,
             street_name,
             retired: node.retired_at.is_some(),
             profile,
-            households: None,
-            population: None,
+            households: (households > 0).then_some(households),
+            population: (population > 0).then_some(population),
             updated_at,
             updated_by,
         })
@@ -106,6 +120,7 @@ impl Acting<'_> {
             ("phone", json!(before.profile.phone), json!(p.phone)),
             ("email", json!(before.profile.email), json!(p.email)),
             ("introduction", json!(before.profile.introduction.chars().count()), json!(p.introduction.chars().count())),
+            ("visit_interval_days", json!(before.profile.visit_interval_days), json!(p.visit_interval_days)),
         ]
         .into_iter()
         .filter(|(_, a, b)| a != b)
@@ -116,10 +131,11 @@ impl Acting<'_> {
         }
         let entry = Entry::new(code.to_string(), "community.update", "community", code.to_string(), json!(changed));
         let sql = "INSERT INTO community_profile (community_code, address, area_km2, service_hours, phone, email, introduction, \
-                   updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                   visit_interval_days, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                    ON CONFLICT (community_code) DO UPDATE SET address = excluded.address, area_km2 = excluded.area_km2, \
                    service_hours = excluded.service_hours, phone = excluded.phone, email = excluded.email, \
-                   introduction = excluded.introduction, updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+                   introduction = excluded.introduction, \
+                   visit_interval_days = excluded.visit_interval_days, updated_at = excluded.updated_at, updated_by = excluded.updated_by";
         let at = Ts(now());
         let done = audited!(self, &entry, |tx| {
             sqlx::query(sql)
@@ -130,6 +146,7 @@ impl Acting<'_> {
                 .bind(&p.phone)
                 .bind(&p.email)
                 .bind(&p.introduction)
+                .bind(p.visit_interval_days as i32)
                 .bind(at)
                 .bind(&self.actor.name)
                 .execute(&mut *tx)

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -23,6 +24,12 @@ use tower_http::trace::TraceLayer;
 use crate::state::AppState;
 use crate::{api, assets, context, csrf, limits, metrics, pages};
 
+/// What forms and JSON bodies may weigh; extractors enforce it.
+pub const BODY_MAX: usize = 2 * 1024 * 1024;
+/// What an uploaded workbook may weigh (100,000 rows of CSV are ~15 MB): only the upload
+/// handlers read this much, everything else stops at [`BODY_MAX`].
+pub const UPLOAD_MAX: usize = 40 * 1024 * 1024;
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The layers every surface (pages, API) puts around its handlers, outermost last: the rate
@@ -35,7 +42,8 @@ macro_rules! surface {
             .layer(middleware::from_fn_with_state($state.clone(), limits::public))
             .layer(middleware::from_fn_with_state($state.clone(), limits::sign_in))
             .layer(middleware::from_fn_with_state($state.clone(), csrf::same_origin_only))
-            .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+            .layer(DefaultBodyLimit::max(BODY_MAX))
+            .layer(RequestBodyLimitLayer::new(UPLOAD_MAX))
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
             .layer(CatchPanicLayer::new())
             .layer(middleware::from_fn($render))

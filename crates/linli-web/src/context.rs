@@ -216,8 +216,11 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
 
 /// Only keys the catalogue knows can be flashed, so a forged cookie shows nothing.
 fn flash_key(value: &str) -> Option<&'static str> {
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 11] = [
         "flash.saved",
+        "flash.visit_recorded",
+        "flash.resident_registered",
+        "flash.imported",
         "flash.deleted",
         "flash.signed_out",
         "flash.password_changed",

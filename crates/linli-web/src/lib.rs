@@ -6,16 +6,19 @@
 #![forbid(unsafe_code)]
 
 mod api;
-mod app;
+pub(crate) mod app;
 mod assets;
 mod auth;
 mod context;
 mod csrf;
 mod error;
 mod i18n;
+mod jobs;
 mod limits;
 mod metrics;
 mod pages;
+mod register_sheet;
+mod spreadsheet;
 mod state;
 
 pub use app::{app, serve};

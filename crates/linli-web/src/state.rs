@@ -66,6 +66,8 @@ pub struct Inner {
     pub config: WebConfig,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Imports running in the background.
+    pub jobs: crate::jobs::Jobs,
     /// The working-day calendar, reloaded whenever an administrator edits it.
     calendar: RwLock<Arc<Calendar>>,
 }
@@ -86,6 +88,7 @@ impl AppState {
             limits: Limits::new(config.sign_in_rate, config.public_rate),
             config,
             metrics: Metrics::new(),
+            jobs: Default::default(),
             calendar: RwLock::new(Arc::new(calendar)),
         })))
     }

@@ -37,7 +37,9 @@ impl DocumentKind {
         match s.trim() {
             "" | "id_card" | "居民身份证" | "身份证" => Some(DocumentKind::IdCard),
             "residence_permit" | "港澳台居民居住证" | "居住证" => Some(DocumentKind::ResidencePermit),
-            "foreign_permanent" | "外国人永久居留身份证" | "永居证" => Some(DocumentKind::ForeignPermanent),
+            "foreign_permanent" | "外国人永久居留身份证" | "永居证" => {
+                Some(DocumentKind::ForeignPermanent)
+            }
             "passport" | "护照" => Some(DocumentKind::Passport),
             _ => None,
         }

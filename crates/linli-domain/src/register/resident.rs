@@ -253,7 +253,15 @@ impl ResidentInput {
         c.finish()?;
 
         match (document, gender, birth, phone, residence_type, relation, note) {
-            (Some(document), Some(gender), Some(birth_date), Some(phone), Some(residence_type), Some(relation), Some(note)) => {
+            (
+                Some(document),
+                Some(gender),
+                Some(birth_date),
+                Some(phone),
+                Some(residence_type),
+                Some(relation),
+                Some(note),
+            ) => {
                 let (pinyin, initials) = pinyin_of(name);
                 Ok(ResidentFields {
                     name: name.to_owned(),

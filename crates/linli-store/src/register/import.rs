@@ -54,6 +54,8 @@ pub struct ImportPlan {
     pub creates: usize,
     pub updates: usize,
     pub new_households: usize,
+    /// Rows in the file (a row can be planned and still be named by a household's problem).
+    lines: usize,
 }
 
 impl ImportPlan {
@@ -62,7 +64,7 @@ impl ImportPlan {
     }
 
     pub fn rows(&self) -> usize {
-        self.rows.len() + self.problems.len()
+        self.lines
     }
 }
 
@@ -107,12 +109,20 @@ impl Acting<'_> {
         .bind(community.as_str())
         .fetch_all(pool)
         .await)?;
-        let by_name: HashMap<&str, (Uuid, Option<Uuid>)> = buildings.iter().map(|(id, n, g)| (n.as_str(), (*id, *g))).collect();
+        let by_name: HashMap<&str, (Uuid, Option<Uuid>)> =
+            buildings.iter().map(|(id, n, g)| (n.as_str(), (*id, *g))).collect();
         let existing: HashMap<Vec<u8>, (Uuid, bool)> =
             existing.into_iter().map(|(idx, id, status)| (idx, (id, status != "active"))).collect();
         let known_households: HashSet<(Uuid, String, String)> = households.into_iter().collect();
 
-        let mut plan = ImportPlan { rows: Vec::new(), problems: Vec::new(), creates: 0, updates: 0, new_households: 0 };
+        let mut plan = ImportPlan {
+            rows: Vec::new(),
+            problems: Vec::new(),
+            creates: 0,
+            updates: 0,
+            new_households: 0,
+            lines: rows.len(),
+        };
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut new_households: HashMap<(Uuid, String, String), (usize, bool)> = HashMap::new();
         for row in rows {
@@ -201,7 +211,8 @@ impl Acting<'_> {
         let keys = self.store.keys()?;
         let at = Ts(now());
         let today = crate::today();
-        let outcome = ImportOutcome { created: plan.creates, updated: plan.updates, households_created: plan.new_households };
+        let outcome =
+            ImportOutcome { created: plan.creates, updated: plan.updates, households_created: plan.new_households };
         let entry = Entry::new(
             community.to_string(),
             "register.import",
@@ -233,9 +244,16 @@ impl Acting<'_> {
         let actor_name = self.actor.name.clone();
         let done = audited!(self, &entry, |tx| {
             for chunk in new_households.chunks(BATCH) {
-                let mut b = sqlx::QueryBuilder::new("INSERT INTO household (id, community_code, building_id, unit, room, created_at) ");
+                let mut b = sqlx::QueryBuilder::new(
+                    "INSERT INTO household (id, community_code, building_id, unit, room, created_at) ",
+                );
                 b.push_values(chunk, |mut v, (id, building, unit, room)| {
-                    v.push_bind(*id).push_bind(community.as_str()).push_bind(*building).push_bind(unit).push_bind(room).push_bind(at);
+                    v.push_bind(*id)
+                        .push_bind(community.as_str())
+                        .push_bind(*building)
+                        .push_bind(unit)
+                        .push_bind(room)
+                        .push_bind(at);
                 });
                 b.build().execute(&mut *tx).await?;
             }
@@ -245,9 +263,10 @@ impl Acting<'_> {
                 let inserts: Vec<usize> = (0..chunk.len()).filter(|i| chunk[*i].2.existing.is_none()).collect();
                 if !inserts.is_empty() {
                     let mut b = sqlx::QueryBuilder::new(
-                        "INSERT INTO resident (id, community_code, household_id, name, pinyin, initials, gender, document_kind, \
-                         document_enc, document_idx, document_tail, birth_date, ethnicity, phone_enc, phone_tail, residence_type, \
-                         relation, employment, disability_kind, disability_grade, note, created_at, updated_at) ",
+                        "INSERT INTO resident (id, community_code, household_id, name, pinyin, initials, gender, \
+                         document_kind, document_enc, document_idx, document_tail, birth_date, ethnicity, phone_enc, \
+                         phone_tail, residence_type, relation, employment, disability_kind, disability_grade, note, \
+                         created_at, updated_at) ",
                     );
                     b.push_values(inserts.iter(), |mut v, i| {
                         let (id, h, p) = &chunk[*i];
@@ -294,10 +313,10 @@ impl Acting<'_> {
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query("DELETE FROM resident_tag WHERE resident_id = $1").bind(*id).execute(&mut *tx).await?;
-                    // Someone who moved flat in the file no longer heads the old household.
-                    sqlx::query("UPDATE household SET head_id = NULL WHERE head_id = $1 AND id <> $2")
+                    // Someone who moved flat in the file, or is no longer the head, heads nothing now;
+                    // heads are set again below.
+                    sqlx::query("UPDATE household SET head_id = NULL WHERE head_id = $1")
                         .bind(*id)
-                        .bind(*h)
                         .execute(&mut *tx)
                         .await?;
                     if p.returning {
@@ -307,8 +326,10 @@ impl Acting<'_> {
                             .await?;
                     }
                 }
-                let tags: Vec<(Uuid, String)> =
-                    chunk.iter().flat_map(|(id, _, p)| tag_codes(&p.fields).into_iter().map(move |t| (*id, t))).collect();
+                let tags: Vec<(Uuid, String)> = chunk
+                    .iter()
+                    .flat_map(|(id, _, p)| tag_codes(&p.fields).into_iter().map(move |t| (*id, t)))
+                    .collect();
                 for tag_chunk in tags.chunks(BATCH) {
                     let mut b = sqlx::QueryBuilder::new("INSERT INTO resident_tag (resident_id, community_code, tag) ");
                     b.push_values(tag_chunk, |mut v, (id, t)| {
@@ -316,14 +337,21 @@ impl Acting<'_> {
                     });
                     b.build().execute(&mut *tx).await?;
                 }
-                let heads: Vec<(Uuid, Uuid)> =
-                    chunk.iter().filter(|(_, _, p)| p.fields.relation == Relation::Head).map(|(id, h, _)| (*h, *id)).collect();
+                let heads: Vec<(Uuid, Uuid)> = chunk
+                    .iter()
+                    .filter(|(_, _, p)| p.fields.relation == Relation::Head)
+                    .map(|(id, h, _)| (*h, *id))
+                    .collect();
                 for (h, id) in heads {
-                    sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1").bind(h).bind(id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1")
+                        .bind(h)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 let mut b = sqlx::QueryBuilder::new(
-                    "INSERT INTO resident_event (id, community_code, resident_id, household_id, kind, on_date, details, \
-                     recorded_by, recorded_at) ",
+                    "INSERT INTO resident_event (id, community_code, resident_id, household_id, kind, on_date, \
+                     details, recorded_by, recorded_at) ",
                 );
                 b.push_values(chunk.iter(), |mut v, (id, h, p)| {
                     let kind = match (p.existing, p.returning) {
@@ -358,9 +386,13 @@ impl Acting<'_> {
         let user = self.actor.user_id().ok_or(StoreError::Forbidden)?;
         let id = Uuid::now_v7();
         let cutoff = Ts(now() - time::Duration::hours(1));
-        exec_db!(self.store, |pool| sqlx::query("DELETE FROM import_upload WHERE created_at < $1").bind(cutoff).execute(pool).await)?;
+        exec_db!(self.store, |pool| sqlx::query("DELETE FROM import_upload WHERE created_at < $1")
+            .bind(cutoff)
+            .execute(pool)
+            .await)?;
         exec_db!(self.store, |pool| sqlx::query(
-            "INSERT INTO import_upload (id, community_code, user_id, filename, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            "INSERT INTO import_upload (id, community_code, user_id, filename, content, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)"
         )
         .bind(id)
         .bind(community.as_str())
@@ -377,7 +409,8 @@ impl Acting<'_> {
     pub async fn upload(&self, id: Uuid, community: DivisionCode) -> StoreResult<(String, Vec<u8>)> {
         let user = self.actor.user_id().ok_or(StoreError::Forbidden)?;
         let row: Option<(String, Vec<u8>)> = on_db!(self.store, |pool| sqlx::query_as(
-            "SELECT filename, content FROM import_upload WHERE id = $1 AND user_id = $2 AND community_code = $3 AND created_at > $4"
+            "SELECT filename, content FROM import_upload \
+             WHERE id = $1 AND user_id = $2 AND community_code = $3 AND created_at > $4"
         )
         .bind(id)
         .bind(user)

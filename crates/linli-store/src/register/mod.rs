@@ -12,9 +12,10 @@ mod search;
 mod visits;
 
 pub use import::{ImportOutcome, ImportPlan, ImportRow, RowProblem};
-pub use places::{Building, Grid, Household};
-pub use residents::{Event, MoveOut, ResidentDetail};
-pub use search::{Population, ResidentQuery, ResidentSummary, Sort};
+pub use places::{Building, Grid, Household, HouseholdLine};
+pub use residents::{Event, KeepStored, MoveOut, ResidentDetail};
+pub(crate) use search::years_before;
+pub use search::{ExportRow, Population, ResidentQuery, ResidentSummary, Sort};
 pub use visits::{CoverageRow, Visit, VisitInput};
 
 use linli_domain::{Action, DivisionCode, Level, Resource};

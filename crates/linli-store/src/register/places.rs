@@ -57,6 +57,17 @@ pub struct Household {
     pub last_visit: Option<String>,
 }
 
+/// A household as a building's list shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HouseholdLine {
+    pub id: Uuid,
+    pub unit: String,
+    pub room: String,
+    pub head_name: Option<String>,
+    pub members: i64,
+    pub last_visit: Option<time::Date>,
+}
+
 #[derive(sqlx::FromRow)]
 struct GridRow {
     id: Uuid,
@@ -145,11 +156,19 @@ impl Acting<'_> {
     }
 
     pub async fn create_grid(&self, community: DivisionCode, code: &str, name: &str) -> StoreResult<Grid> {
-        self.community_for(Resource::Grid, Action::Create, community).await.map_err(crate::node::not_found_is_forbidden)?;
+        self.community_for(Resource::Grid, Action::Create, community)
+            .await
+            .map_err(crate::node::not_found_is_forbidden)?;
         let code = name_field("code", code, 20)?;
         let name = name_field("name", name, 40)?;
         let id = Uuid::now_v7();
-        let entry = Entry::new(community.to_string(), "grid.create", "grid", id.to_string(), json!({ "code": code, "name": name }));
+        let entry = Entry::new(
+            community.to_string(),
+            "grid.create",
+            "grid",
+            id.to_string(),
+            json!({ "code": code, "name": name }),
+        );
         let done = audited!(self, &entry, |tx| {
             sqlx::query("INSERT INTO grid (id, community_code, code, name, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
@@ -167,20 +186,25 @@ impl Acting<'_> {
     /// The grid's workers: accounts with the grid-worker role in the same community.
     pub async fn set_grid_workers(&self, grid: Uuid, workers: &[Uuid]) -> StoreResult<Grid> {
         self.check_right(Resource::Grid, Action::Update)?;
-        let community: String = on_db!(self.store, |pool| sqlx::query_scalar("SELECT community_code FROM grid WHERE id = $1")
-            .bind(grid)
-            .fetch_optional(pool)
-            .await)?
-        .ok_or(StoreError::NotFound("grid"))?;
+        let community: String =
+            on_db!(self.store, |pool| sqlx::query_scalar("SELECT community_code FROM grid WHERE id = $1")
+                .bind(grid)
+                .fetch_optional(pool)
+                .await)?
+            .ok_or(StoreError::NotFound("grid"))?;
         let community = stored_code(&community)?;
         self.community_for(Resource::Grid, Action::Update, community).await?;
         for w in workers {
-            let u = self.store.user(*w).await.map_err(|_| StoreError::Invalid(Invalid::one("workers", "grid_worker")))?;
+            let u =
+                self.store.user(*w).await.map_err(|_| StoreError::Invalid(Invalid::one("workers", "grid_worker")))?;
             if u.role != Role::GridWorker || u.node_code != community {
-                return Err(StoreError::Invalid(Invalid(vec![FieldError::new("workers", "grid_worker").with("name", &u.display_name)])));
+                return Err(StoreError::Invalid(Invalid(vec![
+                    FieldError::new("workers", "grid_worker").with("name", &u.display_name),
+                ])));
             }
         }
-        let entry = Entry::new(community.to_string(), "grid.workers", "grid", grid.to_string(), json!({ "workers": workers }));
+        let entry =
+            Entry::new(community.to_string(), "grid.workers", "grid", grid.to_string(), json!({ "workers": workers }));
         audited!(self, &entry, |tx| {
             sqlx::query("DELETE FROM grid_worker WHERE grid_id = $1").bind(grid).execute(&mut *tx).await?;
             for w in workers {
@@ -193,6 +217,21 @@ impl Acting<'_> {
             }
         })?;
         self.grids(community).await?.into_iter().find(|g| g.id == grid).ok_or(StoreError::NotFound("grid"))
+    }
+
+    /// The community's active grid-worker accounts, to choose a grid's workers from.
+    pub async fn grid_worker_accounts(&self, community: DivisionCode) -> StoreResult<Vec<(Uuid, String)>> {
+        self.community_for(Resource::Grid, Action::Update, community).await?;
+        let rows: Vec<(Uuid, String)> = on_db!(self.store, |pool| {
+            sqlx::query_as(
+            "SELECT id, display_name FROM app_user WHERE role = 'grid_worker' AND node_code = $1 AND disabled_at IS NULL \
+             ORDER BY display_name"
+        )
+        .bind(community.as_str())
+        .fetch_all(pool)
+        .await
+        })?;
+        Ok(rows)
     }
 
     pub async fn buildings(&self, community: DivisionCode) -> StoreResult<Vec<Building>> {
@@ -247,8 +286,13 @@ impl Acting<'_> {
         }
         let building = id.unwrap_or_else(Uuid::now_v7);
         let action_name = if id.is_some() { "building.update" } else { "building.create" };
-        let entry =
-            Entry::new(community.to_string(), action_name, "building", building.to_string(), json!({ "name": name, "grid": grid }));
+        let entry = Entry::new(
+            community.to_string(),
+            action_name,
+            "building",
+            building.to_string(),
+            json!({ "name": name, "grid": grid }),
+        );
         let done = audited!(self, &entry, |tx| {
             sqlx::query(
                 "INSERT INTO building (id, community_code, name, address, grid_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -282,14 +326,16 @@ impl Acting<'_> {
             grid_id: Option<Uuid>,
             last_visit: Option<time::Date>,
         }
-        let row: Option<Row> = on_db!(self.store, |pool| sqlx::query_as(
+        let row: Option<Row> = on_db!(self.store, |pool| {
+            sqlx::query_as(
             "SELECT h.id, h.community_code, h.building_id, b.name AS building_name, h.unit, h.room, h.head_id, b.grid_id, \
              (SELECT max(v.visited_on) FROM visit v WHERE v.household_id = h.id) AS last_visit \
              FROM household h JOIN building b ON b.id = h.building_id WHERE h.id = $1"
         )
         .bind(id)
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         let r = row.ok_or(StoreError::NotFound("household"))?;
         let community = stored_code(&r.community_code)?;
         self.check(Resource::Register, Action::Read, &community)?;
@@ -307,6 +353,25 @@ impl Acting<'_> {
             members,
             last_visit: r.last_visit.map(|d| d.to_string()),
         })
+    }
+
+    /// A building and its households in address order, with head, size and last visit.
+    pub async fn building_households(&self, building: Uuid) -> StoreResult<(Building, Vec<HouseholdLine>)> {
+        self.check_right(Resource::Register, Action::Read)?;
+        let b = self.building_row(building).await?;
+        self.check(Resource::Register, Action::Read, &b.community_code)?;
+        let rows: Vec<HouseholdLine> = on_db!(self.store, |pool| sqlx::query_as(
+            "SELECT h.id, h.unit, h.room, \
+             (SELECT r.name FROM resident r WHERE r.id = h.head_id) AS head_name, \
+             (SELECT count(*) FROM resident r WHERE r.household_id = h.id AND r.status = 'active') AS members, \
+             (SELECT max(v.visited_on) FROM visit v WHERE v.household_id = h.id) AS last_visit \
+             FROM household h WHERE h.building_id = $1 AND h.dissolved_at IS NULL \
+             ORDER BY length(h.unit), h.unit, length(h.room), h.room"
+        )
+        .bind(building)
+        .fetch_all(pool)
+        .await)?;
+        Ok((b, rows))
     }
 
     /// The household at an address, made if there is none yet.

@@ -47,6 +47,13 @@ pub struct Event {
     pub recorded_at: OffsetDateTime,
 }
 
+/// Which personal numbers a blank form field keeps as stored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeepStored {
+    pub document: bool,
+    pub phone: bool,
+}
+
 /// Why a resident leaves the register.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MoveOut {
@@ -157,11 +164,12 @@ impl Acting<'_> {
     /// The community and household of a resident, after the right and before anything else.
     async fn resident_place(&self, id: Uuid, action: Action) -> StoreResult<(DivisionCode, Uuid)> {
         self.check_right(Resource::Register, action)?;
-        let row: Option<(String, Uuid)> =
-            on_db!(self.store, |pool| sqlx::query_as("SELECT community_code, household_id FROM resident WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await)?;
+        let row: Option<(String, Uuid)> = on_db!(self.store, |pool| sqlx::query_as(
+            "SELECT community_code, household_id FROM resident WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
         let (community, household) = row.ok_or(StoreError::NotFound("resident"))?;
         let community = stored_code(&community)?;
         self.check(Resource::Register, action, &community)?;
@@ -215,7 +223,11 @@ impl Acting<'_> {
                     .await?;
             }
             if head {
-                sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1").bind(household).bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1")
+                    .bind(household)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query(INSERT_EVENT)
                 .bind(Uuid::now_v7())
@@ -234,13 +246,52 @@ impl Acting<'_> {
         Ok(id)
     }
 
+    /// [`Self::update_resident`] from a form that never shows personal numbers whole: a blank
+    /// document or phone field named in `keep` keeps what is stored.
+    pub async fn update_resident_keeping(
+        &self,
+        id: Uuid,
+        input: &ResidentInput,
+        on_date: Date,
+        keep: KeepStored,
+    ) -> StoreResult<()> {
+        let keep_document = keep.document && input.document_number.trim().is_empty();
+        let keep_phone = keep.phone && input.phone.trim().is_empty();
+        if !keep_document && !keep_phone {
+            return self.update_resident(id, input, on_date).await;
+        }
+        self.resident_place(id, Action::Update).await?;
+        let (doc, phone): (Vec<u8>, Option<Vec<u8>>) =
+            on_db!(self.store, |pool| sqlx::query_as("SELECT document_enc, phone_enc FROM resident WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await)?;
+        let keys = self.store.keys()?;
+        let mut input = input.clone();
+        if keep_document {
+            let stored = keys.decrypt(Field::IdNumber, &id, &doc)?;
+            if let Some((kind, number)) = stored.split_once(':') {
+                input.document_kind = kind.to_owned();
+                input.document_number = number.to_owned();
+            }
+        }
+        if keep_phone {
+            input.phone = phone.map(|p| keys.decrypt(Field::Phone, &id, &p)).transpose()?.unwrap_or_default();
+        }
+        self.update_resident(id, &input, on_date).await
+    }
+
     /// Changes a resident's recorded facts; the change is an event listing what changed.
     pub async fn update_resident(&self, id: Uuid, input: &ResidentInput, on_date: Date) -> StoreResult<()> {
         let (community, household) = self.resident_place(id, Action::Update).await?;
         let f = input.validate(crate::today())?;
         let keys = self.store.keys()?;
         let enc = encode(keys, &id, &f);
-        let after = fields_summary(&f);
+        let mut after = fields_summary(&f);
+        // Tags are a set: compared sorted, as the stored ones are.
+        if let Some(Value::Array(t)) = after.get_mut("tags") {
+            t.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        }
         let before_json = self.resident_summary_json(id).await?;
         // Masks hide the middle digits, so whole numbers are compared too: a corrected digit
         // under the mask is still a change.
@@ -284,7 +335,18 @@ impl Acting<'_> {
                     .await?;
             }
             if head {
-                sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1").bind(household).bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1")
+                    .bind(household)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                // No longer recorded as the head: the household has none until someone is.
+                sqlx::query("UPDATE household SET head_id = NULL WHERE id = $1 AND head_id = $2")
+                    .bind(household)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query(INSERT_EVENT)
                 .bind(Uuid::now_v7())
@@ -316,7 +378,7 @@ impl Acting<'_> {
             "residence_type": d.summary.residence_type,
             "relation": d.summary.relation,
             "employment": d.employment,
-            "tags": d.summary.tags,
+            "tags": recorded_tags(&d.summary.tags),
             "disability": d.disability_kind.zip(d.disability_grade).map(|(k, g)| format!("{k} {g}")),
             "note": d.note,
         }))
@@ -343,7 +405,11 @@ impl Acting<'_> {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE household SET head_id = NULL WHERE id = $1 AND head_id = $2").bind(from).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE household SET head_id = NULL WHERE id = $1 AND head_id = $2")
+                .bind(from)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(INSERT_EVENT)
                 .bind(Uuid::now_v7())
                 .bind(community.as_str())
@@ -387,7 +453,8 @@ impl Acting<'_> {
         };
         let at = Ts(now());
         let details = json!({ "note": note });
-        let entry = Entry::new(community.to_string(), "resident.end", "resident", id.to_string(), json!({ "status": status }));
+        let entry =
+            Entry::new(community.to_string(), "resident.end", "resident", id.to_string(), json!({ "status": status }));
         audited!(self, &entry, |tx| {
             sqlx::query("UPDATE resident SET status = $2, status_date = $3, updated_at = $4 WHERE id = $1")
                 .bind(id)
@@ -396,7 +463,11 @@ impl Acting<'_> {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE household SET head_id = NULL WHERE id = $1 AND head_id = $2").bind(household).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE household SET head_id = NULL WHERE id = $1 AND head_id = $2")
+                .bind(household)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(INSERT_EVENT)
                 .bind(Uuid::now_v7())
                 .bind(community.as_str())
@@ -444,9 +515,19 @@ impl Acting<'_> {
             Field::Phone => keys.decrypt(Field::Phone, &id, &phone.ok_or(StoreError::NotFound("phone"))?)?,
         };
         let action = if field == Field::Phone { "phone.reveal" } else { "id_number.reveal" };
-        self.store.record(self.actor, &Entry::new(community.to_string(), action, "resident", id.to_string(), json!({}))).await?;
+        self.store
+            .record(self.actor, &Entry::new(community.to_string(), action, "resident", id.to_string(), json!({})))
+            .await?;
         Ok(value)
     }
+}
+
+/// The recorded tags among a summary's (not the ones derived from age), sorted.
+fn recorded_tags(tags: &[String]) -> Vec<&str> {
+    let mut t: Vec<&str> =
+        tags.iter().map(String::as_str).filter(|t| !matches!(*t, "elderly_60" | "elderly_80" | "minor")).collect();
+    t.sort_unstable();
+    t
 }
 
 /// Masks a stored document (`kind:number`) for display.

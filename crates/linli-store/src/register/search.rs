@@ -4,6 +4,7 @@
 use linli_domain::register::age_on;
 use linli_domain::{Action, DivisionCode, Resource};
 use serde::Serialize;
+use serde_json::json;
 use time::Date;
 use uuid::Uuid;
 
@@ -80,11 +81,36 @@ pub(crate) struct SummaryRow {
     relation: String,
     status: String,
     tags: Option<String>,
+    birth: Date,
+    ethnicity: Option<String>,
+    employment: Option<String>,
+    disability_kind: Option<String>,
+    disability_grade: Option<i32>,
+    grid_name: Option<String>,
+    note: String,
+}
+
+/// A resident as an export writes them: the summary and the rest of the record.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRow {
+    pub summary: ResidentSummary,
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+    pub birth_date: Date,
+    pub ethnicity: Option<String>,
+    pub employment: Option<String>,
+    pub disability_kind: Option<String>,
+    pub disability_grade: Option<i32>,
+    pub grid_name: Option<String>,
+    pub note: String,
 }
 
 pub(crate) const SUMMARY_SELECT: &str = "SELECT r.id, r.community_code, r.household_id, b.name AS building_name, h.unit, h.room, \
      r.name, r.gender, r.birth_date, r.document_kind, r.document_enc, r.phone_enc, r.residence_type, r.relation, r.status, \
-     (SELECT string_agg(t.tag, ' ') FROM resident_tag t WHERE t.resident_id = r.id) AS tags \
+     (SELECT string_agg(t.tag, ' ') FROM resident_tag t WHERE t.resident_id = r.id) AS tags, \
+     r.birth_date AS birth, r.ethnicity, r.employment, r.disability_kind, r.disability_grade, \
+     (SELECT g.name FROM grid g WHERE g.id = b.grid_id) AS grid_name, r.note \
      FROM resident r JOIN household h ON h.id = r.household_id JOIN building b ON b.id = h.building_id";
 
 /// SQLite spells `string_agg` as `group_concat`.
@@ -126,6 +152,50 @@ impl Acting<'_> {
             self.check(Resource::Register, Action::Read, &c)?;
         }
         let today = crate::today();
+        let (rows, total) = self.matching(q, today).await?;
+        let items = rows.into_iter().map(|r| self.summary_of(r, today)).collect::<StoreResult<Vec<_>>>()?;
+        Ok((items, total))
+    }
+
+    /// A filtered list for a spreadsheet: its own right, personal numbers masked, and an audit
+    /// entry saying what was exported (`q.limit` caps the rows).
+    pub async fn register_export(&self, q: &ResidentQuery) -> StoreResult<(Vec<ExportRow>, i64)> {
+        self.check_right(Resource::Register, Action::Export)?;
+        let community = q.community.ok_or(StoreError::NotFound("community"))?;
+        self.community_for(Resource::Register, Action::Export, community).await?;
+        let today = crate::today();
+        let (rows, total) = self.matching(q, today).await?;
+        let out = rows
+            .into_iter()
+            .map(|r| {
+                Ok(ExportRow {
+                    building: r.building_name.clone(),
+                    unit: r.unit.clone(),
+                    room: r.room.clone(),
+                    birth_date: r.birth,
+                    ethnicity: r.ethnicity.clone(),
+                    employment: r.employment.clone(),
+                    disability_kind: r.disability_kind.clone(),
+                    disability_grade: r.disability_grade,
+                    grid_name: r.grid_name.clone(),
+                    note: r.note.clone(),
+                    summary: self.summary_of(r, today)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let filter = json!({ "q": q.q, "tag": q.tag, "status": q.status, "building": q.building, "grid": q.grid });
+        let summary = json!({ "rows": out.len(), "matching": total, "filter": filter });
+        self.store
+            .record(
+                self.actor,
+                &crate::audit::Entry::new(community.to_string(), "register.export", "register", "", summary),
+            )
+            .await?;
+        Ok((out, total))
+    }
+
+    /// The rows and the total of a query whose rights the caller checked.
+    async fn matching(&self, q: &ResidentQuery, today: Date) -> StoreResult<(Vec<SummaryRow>, i64)> {
         let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         // One text box, read the way people type into it.
         let (name_like, pinyin_like, tail, address_like) = match &text {
@@ -134,7 +204,9 @@ impl Acting<'_> {
                 let tail = t.to_ascii_uppercase();
                 (None, None, Some(tail[tail.len().saturating_sub(4)..].to_owned()), None)
             }
-            Some(t) if t.chars().all(|c| c.is_ascii_alphabetic()) => (None, Some(format!("{}%", t.to_ascii_lowercase())), None, None),
+            Some(t) if t.chars().all(|c| c.is_ascii_alphabetic()) => {
+                (None, Some(format!("{}%", t.to_ascii_lowercase())), None, None)
+            }
             Some(t) => {
                 let like = format!("%{}%", escape_like(t));
                 (Some(like.clone()), None, None, Some(like))
@@ -147,9 +219,9 @@ impl Acting<'_> {
             _ => None,
         };
         let (min_birth, max_birth) = match q.tag.as_deref() {
-            Some("elderly_60") => (None, Some(today.replace_year(today.year() - 60).unwrap_or(today))),
-            Some("elderly_80") => (None, Some(today.replace_year(today.year() - 80).unwrap_or(today))),
-            Some("minor") => (today.replace_year(today.year() - 18).ok().and_then(|d| d.next_day()), None),
+            Some("elderly_60") => (None, Some(years_before(today, 60))),
+            Some("elderly_80") => (None, Some(years_before(today, 80))),
+            Some("minor") => (years_before(today, 18).next_day(), None),
             _ => (None, None),
         };
         let recorded_tag = q.tag.clone().filter(|t| !matches!(t.as_str(), "elderly_60" | "elderly_80" | "minor" | ""));
@@ -189,22 +261,25 @@ impl Acting<'_> {
                     .bind(q.grid)
             };
         }
-        let rows: Vec<SummaryRow> = on_db!(self.store, |pool| binds!(sqlx::query_as(sqlx::AssertSqlSafe(list.as_str())))
-            .bind(q.limit)
-            .bind(q.offset)
-            .fetch_all(pool)
+        let rows: Vec<SummaryRow> =
+            on_db!(self.store, |pool| binds!(sqlx::query_as(sqlx::AssertSqlSafe(list.as_str())))
+                .bind(q.limit)
+                .bind(q.offset)
+                .fetch_all(pool)
+                .await)?;
+        let total: i64 = on_db!(self.store, |pool| binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.as_str())))
+            .fetch_one(pool)
             .await)?;
-        let total: i64 =
-            on_db!(self.store, |pool| binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.as_str()))).fetch_one(pool).await)?;
-        let items = rows.into_iter().map(|r| self.summary_of(r, today)).collect::<StoreResult<Vec<_>>>()?;
-        Ok((items, total))
+        Ok((rows, total))
     }
 
     /// Everyone registered in a household, the present first. The caller checked the rights.
     pub(crate) async fn household_members(&self, household: Uuid) -> StoreResult<Vec<ResidentSummary>> {
         let sql = for_engine(
             self.store,
-            &format!("{SUMMARY_SELECT} WHERE r.household_id = $1 ORDER BY r.status <> 'active', r.relation <> 'head', r.birth_date"),
+            &format!(
+                "{SUMMARY_SELECT} WHERE r.household_id = $1 ORDER BY r.status <> 'active', r.relation <> 'head', r.birth_date"
+            ),
         );
         let rows: Vec<SummaryRow> = on_db!(self.store, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(household)
@@ -272,12 +347,15 @@ impl Acting<'_> {
         .bind(community.as_str())
         .fetch_all(pool)
         .await)?;
-        let households: i64 = on_db!(self.store, |pool| sqlx::query_scalar(
+        let households: i64 =
+            on_db!(self.store, |pool| {
+                sqlx::query_scalar(
             "SELECT count(DISTINCT r.household_id) FROM resident r WHERE r.community_code = $1 AND r.status = 'active'"
         )
         .bind(community.as_str())
         .fetch_one(pool)
-        .await)?;
+        .await
+            })?;
         let tags: Vec<(String, i64)> = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT t.tag, count(*) FROM resident_tag t JOIN resident r ON r.id = t.resident_id \
              WHERE t.community_code = $1 AND r.status = 'active' GROUP BY t.tag ORDER BY count(*) DESC, t.tag"
@@ -299,10 +377,18 @@ impl Acting<'_> {
             e80 += i64::from(age >= 80);
             minors += i64::from(age < 18);
         }
-        let mut categories = vec![("elderly_60".to_owned(), e60), ("elderly_80".to_owned(), e80), ("minor".to_owned(), minors)];
+        let mut categories =
+            vec![("elderly_60".to_owned(), e60), ("elderly_80".to_owned(), e80), ("minor".to_owned(), minors)];
         categories.extend(tags);
         Ok(Population { residents: people.len() as i64, households, bands, categories })
     }
+}
+
+/// The same day `years` earlier; on 29 February, the 28th when that year has no 29th (someone
+/// born on the 28th has then had the birthday, someone born on 1 March not yet).
+pub(crate) fn years_before(day: Date, years: i32) -> Date {
+    let year = day.year() - years;
+    day.replace_year(year).or_else(|_| day.replace_day(28).and_then(|d| d.replace_year(year))).unwrap_or(day)
 }
 
 /// Population figures for the profile and the charts.
@@ -314,4 +400,18 @@ pub struct Population {
     pub bands: Vec<(i64, i64)>,
     /// (category code, people), derived ones first.
     pub categories: Vec<(String, i64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::years_before;
+
+    #[test]
+    fn a_leap_day_counts_back_to_the_28th() {
+        assert_eq!(years_before(date!(2026 - 11 - 29), 80), date!(1946 - 11 - 29));
+        assert_eq!(years_before(date!(2028 - 02 - 29), 18), date!(2010 - 02 - 28));
+        assert_eq!(years_before(date!(2028 - 02 - 29), 60), date!(1968 - 02 - 29));
+    }
 }

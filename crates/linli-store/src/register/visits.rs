@@ -55,7 +55,8 @@ impl Acting<'_> {
     pub async fn record_visit(&self, household: Uuid, input: &VisitInput) -> StoreResult<Uuid> {
         self.check_right(Resource::Visit, Action::Create)?;
         let row: Option<(String, Option<Uuid>)> = on_db!(self.store, |pool| sqlx::query_as(
-            "SELECT h.community_code, b.grid_id FROM household h JOIN building b ON b.id = h.building_id WHERE h.id = $1"
+            "SELECT h.community_code, b.grid_id FROM household h JOIN building b ON b.id = h.building_id \
+             WHERE h.id = $1"
         )
         .bind(household)
         .fetch_optional(pool)
@@ -83,7 +84,8 @@ impl Acting<'_> {
             c.push(FieldError::new("follow_up_note", "follow_up_note"));
         }
         c.finish()?;
-        let (Some(visited_on), Some(purpose), Some(findings), Some(note)) = (visited_on, purpose, findings, note) else {
+        let (Some(visited_on), Some(purpose), Some(findings), Some(note)) = (visited_on, purpose, findings, note)
+        else {
             return Err(StoreError::Invalid(linli_domain::Invalid::one("", "required")));
         };
         let id = Uuid::now_v7();
@@ -98,8 +100,9 @@ impl Acting<'_> {
         let worker_name = self.actor.name.clone();
         audited!(self, &entry, |tx| {
             sqlx::query(
-                "INSERT INTO visit (id, community_code, household_id, grid_id, worker_id, worker_name, visited_on, purpose, \
-                 findings, follow_up, follow_up_note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                "INSERT INTO visit (id, community_code, household_id, grid_id, worker_id, worker_name, visited_on, \
+                 purpose, findings, follow_up, follow_up_note, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(id)
             .bind(community.as_str())
@@ -129,8 +132,8 @@ impl Acting<'_> {
         let community = stored_code(&community.ok_or(StoreError::NotFound("household"))?)?;
         self.check(Resource::Visit, Action::Read, &community)?;
         let rows: Vec<Visit> = on_db!(self.store, |pool| sqlx::query_as(
-            "SELECT id, household_id, worker_name, visited_on, purpose, findings, follow_up, follow_up_note FROM visit \
-             WHERE household_id = $1 ORDER BY visited_on DESC, created_at DESC"
+            "SELECT id, household_id, worker_name, visited_on, purpose, findings, follow_up, follow_up_note \
+             FROM visit WHERE household_id = $1 ORDER BY visited_on DESC, created_at DESC"
         )
         .bind(household)
         .fetch_all(pool)
@@ -139,7 +142,12 @@ impl Acting<'_> {
     }
 
     /// Households with residents that were not visited within `days` (never visited first).
-    pub async fn unvisited_households(&self, community: DivisionCode, days: i64, limit: i64) -> StoreResult<Vec<CoverageRow>> {
+    pub async fn unvisited_households(
+        &self,
+        community: DivisionCode,
+        days: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<CoverageRow>> {
         self.community_for(Resource::Visit, Action::Read, community).await?;
         let today = crate::today();
         let since = today - time::Duration::days(days);
@@ -159,7 +167,7 @@ impl Acting<'_> {
              WHERE h.community_code = $1 AND h.dissolved_at IS NULL \
              AND EXISTS (SELECT 1 FROM resident r WHERE r.household_id = h.id AND r.status = 'active') \
              AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.visited_on > $2) \
-             ORDER BY last_visit IS NOT NULL, last_visit, b.name, h.unit, h.room LIMIT $3"
+             ORDER BY last_visit NULLS FIRST, b.name, h.unit, h.room LIMIT $3"
         )
         .bind(community.as_str())
         .bind(since)
@@ -206,13 +214,14 @@ impl Acting<'_> {
             last_visit: Option<Date>,
         }
         let rows: Vec<Row> = on_db!(self.store, |pool| sqlx::query_as(
-            "SELECT h.id AS household_id, r.id AS resident_id, r.name, t.tag, b.name AS building_name, h.unit, h.room, \
-             g.name AS grid_name, (SELECT max(v.visited_on) FROM visit v WHERE v.household_id = h.id) AS last_visit \
+            "SELECT h.id AS household_id, r.id AS resident_id, r.name, t.tag, b.name AS building_name, \
+             h.unit, h.room, g.name AS grid_name, \
+             (SELECT max(v.visited_on) FROM visit v WHERE v.household_id = h.id) AS last_visit \
              FROM resident_tag t JOIN resident r ON r.id = t.resident_id JOIN household h ON h.id = r.household_id \
              JOIN building b ON b.id = h.building_id LEFT JOIN grid g ON g.id = b.grid_id \
              WHERE t.community_code = $1 AND r.status = 'active' AND t.tag IN ($2, $3, $4, $5, $6) \
              AND NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.visited_on > $7) \
-             ORDER BY last_visit IS NOT NULL, last_visit, b.name, h.unit, h.room, r.name"
+             ORDER BY last_visit NULLS FIRST, b.name, h.unit, h.room, r.name"
         )
         .bind(community.as_str())
         .bind(tags.first().copied().unwrap_or(""))

@@ -14,6 +14,7 @@ use super::Page;
 use crate::auth::ApiActor;
 use crate::error::{AppError, Problem};
 use crate::i18n::{CST, local_time};
+use crate::spreadsheet::neutralise;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
@@ -86,11 +87,6 @@ pub async fn export(
     csv_response(&rows)
 }
 
-/// A spreadsheet cell that cannot run as a formula (`=`, `+`, `-`, `@` start one).
-pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_owned() }
-}
-
 pub fn csv_response(rows: &[Record]) -> Result<Response, AppError> {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let header = ["时间", "操作人", "类型", "操作", "对象类型", "对象", "内容", "来源地址", "节点", "序号"];
@@ -116,14 +112,4 @@ pub fn csv_response(rows: &[Record]) -> Result<Response, AppError> {
     resp.headers_mut()
         .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"linli-audit.csv\""));
     Ok(resp)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(super::neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(super::neutralise("-1+2"), "'-1+2");
-        assert_eq!(super::neutralise("王芳"), "王芳");
-    }
 }

@@ -20,7 +20,7 @@ fn json<T: Serialize>(v: T) -> Result<Json<Value>, AppError> {
 /// A community's profile: address, area, hours, contact, introduction; households and
 /// population once the register exists.
 #[utoipa::path(get, path = "/communities/{code}/profile", tag = "organisation", params(("code" = String, Path)),
-    responses((status = 200, body = Value, description = "The profile (code, name, street_name, address, area_km2, service_hours, phone, email, introduction, households, population, updated_at, updated_by)."),
+    responses((status = 200, body = Value, description = "The profile (code, name, street_name, address, area_km2, service_hours, phone, email, introduction, visit_interval_days, households, population, updated_at, updated_by)."),
         (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []), ("token" = []))
 )]
@@ -48,6 +48,9 @@ pub struct ProfileBody {
     pub email: String,
     #[serde(default)]
     pub introduction: String,
+    /// Days between visits to vulnerable residents, 7–365 (default 30).
+    #[serde(default)]
+    pub visit_interval_days: String,
 }
 
 /// Replace a community's profile (its head, or an administrator).
@@ -68,6 +71,7 @@ pub async fn update_profile(
         phone: b.phone,
         email: b.email,
         introduction: b.introduction,
+        visit_interval_days: b.visit_interval_days,
     };
     json(state.store.acting(&api.actor).update_community_profile(code_param(&code)?, &input).await?)
 }

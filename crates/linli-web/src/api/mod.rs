@@ -6,8 +6,11 @@
 pub(crate) mod audit;
 pub(crate) mod calendar;
 mod community;
+mod grids;
 mod me;
 mod nodes;
+pub(crate) mod register;
+pub(crate) mod register_files;
 mod session;
 mod tokens;
 mod users;
@@ -49,7 +52,9 @@ use crate::state::AppState;
         (name = "accounts", description = "账户管理 / accounts"),
         (name = "tokens", description = "API 令牌 / API tokens"),
         (name = "audit", description = "审计日志 / the audit log"),
-        (name = "calendar", description = "工作日历 / working-day calendar")
+        (name = "calendar", description = "工作日历 / working-day calendar"),
+        (name = "register", description = "居民台账：楼栋、住户、居民、导入导出 / the register"),
+        (name = "grids", description = "网格与走访（GB/T 34300）/ grids and household visits")
     )
 )]
 struct ApiDoc;
@@ -97,6 +102,25 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(audit::export))
         .routes(routes!(calendar::deadline))
         .routes(routes!(calendar::year, calendar::replace_year))
+        .routes(routes!(register::buildings, register::create_building))
+        .routes(routes!(register::update_building))
+        .routes(routes!(register::household_at))
+        .routes(routes!(register::household))
+        .routes(routes!(register::residents))
+        .routes(routes!(register::register_resident))
+        .routes(routes!(register::resident, register::update_resident))
+        .routes(routes!(register::move_resident))
+        .routes(routes!(register::end_residence))
+        .routes(routes!(register::reveal))
+        .routes(routes!(register::population))
+        .routes(routes!(register_files::template))
+        .routes(routes!(register_files::import))
+        .routes(routes!(register_files::export))
+        .routes(routes!(grids::grids, grids::create_grid))
+        .routes(routes!(grids::set_workers))
+        .routes(routes!(grids::visits, grids::record_visit))
+        .routes(routes!(grids::unvisited))
+        .routes(routes!(grids::vulnerable))
         .split_for_parts();
     let doc = Arc::new(doc);
     router

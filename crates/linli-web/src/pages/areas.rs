@@ -44,7 +44,7 @@ fn parts(slug: &str) -> &'static [Part] {
         "delivery" => &[
             part!("area.delivery.window"),
             part!("area.delivery.calendar", "/admin/calendar"),
-            part!("area.delivery.grid"),
+            part!("area.delivery.grid", "/grid"),
             part!("area.delivery.activities"),
             part!("area.delivery.building"),
             part!("area.delivery.cases"),

@@ -143,6 +143,7 @@ impl ProfileForm {
             ("service_hours", "community.service_hours", input.service_hours.clone()),
             ("phone", "community.phone", input.phone.clone()),
             ("email", "community.email", input.email.clone()),
+            ("visit_interval_days", "community.visit_interval_days", input.visit_interval_days.clone()),
         ];
         ProfileForm { page: PageCtx::new(ctx, "community.edit_profile"), code, name, input, fields, errors }
     }
@@ -166,6 +167,7 @@ pub async fn edit_profile(
         phone: p.phone.clone(),
         email: p.email.clone(),
         introduction: p.introduction.clone(),
+        visit_interval_days: p.visit_interval_days.to_string(),
     };
     let form = ProfileForm::new(&ctx, code, c.name, input, FormErrors::default());
     render_with(StatusCode::OK, &form)

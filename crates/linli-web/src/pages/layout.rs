@@ -106,6 +106,12 @@ fn nav(lang: Lang, path: &str, principal: Option<&Principal>) -> Vec<NavSection>
     if may(Resource::Community, Action::Read) {
         workbench.push(item(lang, path, "/community", "nav.community"));
     }
+    if may(Resource::Register, Action::Read) {
+        workbench.push(item(lang, path, "/register", "nav.register"));
+    }
+    if may(Resource::Visit, Action::Create) {
+        workbench.push(item(lang, path, "/grid", "nav.visits"));
+    }
     let mut sections = vec![NavSection { label: i18n::t(lang, "nav.workbench"), items: workbench }];
     sections.push(NavSection {
         label: i18n::t(lang, "nav.standard"),

@@ -14,6 +14,7 @@ mod login;
 mod nodes;
 mod prefs;
 mod reauth;
+mod register;
 mod tokens;
 mod users;
 
@@ -52,6 +53,40 @@ pub fn router() -> Router<AppState> {
         .route("/organisations/{id}/members", post(community::add_member))
         .route("/members/{id}/delete", post(community::remove_member))
         .route("/members/{id}/reveal", post(community::reveal_member))
+        .route("/register", get(register::start))
+        .route("/grid", get(register::grid_start))
+        .route("/register/template", get(register::import::template))
+        .route("/register/{code}", get(register::search::list))
+        .route("/register/{code}/export", get(register::search::export))
+        .route("/register/{code}/population", get(register::population::page))
+        .route("/register/{code}/coverage", get(register::coverage::page))
+        .route("/register/{code}/places", get(register::places::page))
+        .route("/register/{code}/grids", post(register::places::create_grid))
+        .route("/register/{code}/grids/{id}/workers", post(register::places::set_workers))
+        .route("/register/{code}/buildings", post(register::places::create_building))
+        .route("/register/{code}/buildings/{id}", post(register::places::save_building))
+        .route(
+            "/register/{code}/import",
+            get(register::import::page)
+                .post(register::import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::app::UPLOAD_MAX)),
+        )
+        .route("/register/{code}/import/{upload}/errors", get(register::import::errors))
+        .route("/register/{code}/import/{upload}/commit", post(register::import::commit))
+        .route("/register/{code}/import/{upload}/progress", get(register::import::progress))
+        .route("/buildings/{id}", get(register::household::building))
+        .route("/buildings/{id}/households", post(register::household::add_household))
+        .route("/buildings/{id}/print", get(register::household::print_building))
+        .route("/households/{id}", get(register::household::page))
+        .route("/households/{id}/print", get(register::household::print))
+        .route("/households/{id}/visit", get(register::household::visit_form).post(register::household::record_visit))
+        .route("/households/{id}/residents", post(register::resident::create))
+        .route("/households/{id}/residents/new", get(register::resident::new_form))
+        .route("/residents/{id}", get(register::resident::page))
+        .route("/residents/{id}/edit", get(register::resident::edit_form).post(register::resident::save))
+        .route("/residents/{id}/move", post(register::resident::move_household))
+        .route("/residents/{id}/end", post(register::resident::end))
+        .route("/residents/{id}/reveal", post(register::resident::reveal))
         .route("/admin/nodes", get(nodes::page).post(nodes::create))
         .route("/admin/nodes/{code}/rename", post(nodes::rename))
         .route("/admin/nodes/{code}/retired", post(nodes::retire))

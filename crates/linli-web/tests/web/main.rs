@@ -7,6 +7,7 @@ mod identity;
 mod matrix;
 mod ops;
 mod pages;
+mod register;
 
 use reqwest::Response;
 
