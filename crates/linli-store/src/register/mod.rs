@@ -36,10 +36,22 @@ impl Acting<'_> {
     }
 }
 
-/// `YYYY-MM-DD … ` and the like for addresses: building, unit and room as people write them.
+/// An address as people write it: `榕华花园1号楼 2单元 302` (a numbered unit gets 单元; a unit
+/// already named, like `A座`, is kept as written).
 pub fn address(building: &str, unit: &str, room: &str) -> String {
     match unit.trim() {
         "" => format!("{building} {room}"),
+        u if u.chars().all(|c| c.is_ascii_digit()) => format!("{building} {u}单元 {room}"),
         u => format!("{building} {u} {room}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_read_as_written() {
+        assert_eq!(super::address("1号楼", "2", "302"), "1号楼 2单元 302");
+        assert_eq!(super::address("1号楼", "A座", "302"), "1号楼 A座 302");
+        assert_eq!(super::address("1号楼", " ", "302"), "1号楼 302");
     }
 }

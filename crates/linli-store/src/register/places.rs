@@ -156,9 +156,10 @@ impl Acting<'_> {
     }
 
     pub async fn create_grid(&self, community: DivisionCode, code: &str, name: &str) -> StoreResult<Grid> {
-        self.community_for(Resource::Grid, Action::Create, community)
-            .await
-            .map_err(crate::node::not_found_is_forbidden)?;
+        // Outside the subtree: forbidden (nothing is revealed); inside, a street is no community.
+        self.check_right(Resource::Grid, Action::Create)?;
+        self.check(Resource::Grid, Action::Create, &community).map_err(crate::node::not_found_is_forbidden)?;
+        self.community_for(Resource::Grid, Action::Create, community).await?;
         let code = name_field("code", code, 20)?;
         let name = name_field("name", name, 40)?;
         let id = Uuid::now_v7();
@@ -263,7 +264,9 @@ impl Acting<'_> {
         grid: Option<Uuid>,
     ) -> StoreResult<Building> {
         let action = if id.is_some() { Action::Update } else { Action::Create };
-        self.community_for(Resource::Register, action, community).await.map_err(crate::node::not_found_is_forbidden)?;
+        self.check_right(Resource::Register, action)?;
+        self.check(Resource::Register, action, &community).map_err(crate::node::not_found_is_forbidden)?;
+        self.community_for(Resource::Register, action, community).await?;
         let name = name_field("name", name, 40)?;
         let address_text = optional_text(address_text, 100).map_err(|e| e.at("address"))?;
         if let Some(g) = grid {

@@ -149,7 +149,7 @@ impl Acting<'_> {
     pub async fn residents(&self, q: &ResidentQuery) -> StoreResult<(Vec<ResidentSummary>, i64)> {
         self.check_right(Resource::Register, Action::Read)?;
         if let Some(c) = q.community {
-            self.check(Resource::Register, Action::Read, &c)?;
+            self.community_for(Resource::Register, Action::Read, c).await?;
         }
         let today = crate::today();
         let (rows, total) = self.matching(q, today).await?;
@@ -347,15 +347,14 @@ impl Acting<'_> {
         .bind(community.as_str())
         .fetch_all(pool)
         .await)?;
-        let households: i64 =
-            on_db!(self.store, |pool| {
-                sqlx::query_scalar(
+        let households: i64 = on_db!(self.store, |pool| {
+            sqlx::query_scalar(
             "SELECT count(DISTINCT r.household_id) FROM resident r WHERE r.community_code = $1 AND r.status = 'active'"
         )
         .bind(community.as_str())
         .fetch_one(pool)
         .await
-            })?;
+        })?;
         let tags: Vec<(String, i64)> = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT t.tag, count(*) FROM resident_tag t JOIN resident r ON r.id = t.resident_id \
              WHERE t.community_code = $1 AND r.status = 'active' GROUP BY t.tag ORDER BY count(*) DESC, t.tag"

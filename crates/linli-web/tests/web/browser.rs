@@ -123,3 +123,71 @@ async fn administrator_pages() {
     phone.screenshot("community-phone").await;
     phone.close().await;
 }
+
+// A grid worker on a 360 px phone: the coverage list shows an elderly resident living alone
+// who is due, the visit form fits the screen, and the saved visit takes them off the list.
+#[tokio::test]
+async fn grid_worker_records_a_visit_on_a_phone() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let base = app.url("");
+    let sys = linli_store::Actor::system("browser test");
+    let a = app.store().acting(&sys);
+    let main = linli_testkit::code("350103001001");
+    let grid = a.create_grid(main, "0101", "第一网格").await.expect("grid");
+    let wangge = app.store().user_by_username("wangge").await.expect("grid worker");
+    a.set_grid_workers(grid.id, &[wangge.id]).await.expect("assign");
+    let b = a.save_building(main, None, "榕华花园3号楼", "", Some(grid.id)).await.expect("building");
+    let h = a.household_at(b.id, "2", "601").await.expect("household");
+    let input = linli_domain::register::ResidentInput {
+        name: "陈桂英".into(),
+        document_number: crate::register::id_number("350103", "19380412", 24),
+        relation: "户主".into(),
+        residence_type: "户籍".into(),
+        tags: "独居老人".into(),
+        ..Default::default()
+    };
+    a.register_resident(h, &input, linli_store::today(), false).await.expect("resident");
+
+    let phone = Browser::start(Viewport::Phone).await;
+    sign_in(&phone, &base, "wangge").await;
+    phone.client.goto(&format!("{base}/grid")).await.expect("grid start");
+    let due = phone.client.find(Locator::Css(".due-list")).await.expect("due list").text().await.expect("text");
+    assert!(due.contains("陈桂英") && due.contains("独居老人"), "{due}");
+    phone.screenshot("coverage-phone").await;
+    phone.client.find(Locator::Css(".due-list a.button")).await.expect("visit button").click().await.expect("click");
+    phone.client.wait().for_element(Locator::Id("v-purpose")).await.expect("visit form");
+    let overflow = phone
+        .client
+        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+        .await
+        .expect("measure");
+    assert_eq!(overflow.as_i64(), Some(0), "the visit form fits a phone");
+    phone.client.find(Locator::Id("v-purpose")).await.expect("purpose").send_keys("独居老人探访").await.expect("type");
+    phone
+        .client
+        .find(Locator::Id("v-findings"))
+        .await
+        .expect("findings")
+        .send_keys("血压偏高，已提醒按时服药")
+        .await
+        .expect("type");
+    phone.screenshot("visit-form-phone").await;
+    phone
+        .client
+        .find(Locator::Css("form.visit-form button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    let flash =
+        phone.client.wait().for_element(Locator::Css("p.flash")).await.expect("saved").text().await.expect("text");
+    assert_eq!(flash, "走访已记录。");
+    let visits = phone.client.find(Locator::Css("ol.visits")).await.expect("visits").text().await.expect("text");
+    assert!(visits.contains("血压偏高") && visits.contains("刘强"), "{visits}");
+    phone.screenshot("household-phone").await;
+    phone.client.goto(&format!("{base}/grid")).await.expect("grid start");
+    let text = phone.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(text.contains("重点人群都已按周期走访"), "{text}");
+    phone.close().await;
+}

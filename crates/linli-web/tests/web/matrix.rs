@@ -29,6 +29,8 @@ struct Fixture {
     member_at: Vec<(String, String)>,
     org_at: Vec<(String, String)>,
     token_at: Vec<(String, String)>,
+    /// Per community target: (code, household id, resident id, the resident's whole ID number).
+    resident_at: Vec<(String, String, String, String)>,
 }
 
 /// Gives every target community an account and an organisation member with phone numbers,
@@ -40,6 +42,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     let mut member_at = Vec::new();
     let mut org_at = Vec::new();
     let mut token_at = Vec::new();
+    let mut resident_at = Vec::new();
     for (i, (_, code)) in TARGETS.iter().enumerate() {
         let input = linli_domain::account::UserInput {
             username: format!("target{i}"),
@@ -83,8 +86,21 @@ async fn fixture(app: &TestApp) -> Fixture {
             .expect("member");
         member_at.push(((*code).to_owned(), org.members[0].id.to_string()));
         org_at.push(((*code).to_owned(), org.id.to_string()));
+        let b = a.save_building(c, None, &format!("矩阵楼{i}"), "", None).await.expect("building");
+        let h = a.household_at(b.id, "1", "101").await.expect("household");
+        let id = crate::register::id_number("350103", "19500101", 10 + i as u32);
+        let input = linli_domain::register::ResidentInput {
+            name: format!("居民{}", ["甲", "乙", "丙", "丁"][i]),
+            document_number: id.clone(),
+            phone: format!("1370000000{i}"),
+            relation: "户主".into(),
+            residence_type: "户籍".into(),
+            ..Default::default()
+        };
+        let r = a.register_resident(h, &input, linli_store::today(), false).await.expect("resident");
+        resident_at.push(((*code).to_owned(), h.to_string(), r.to_string(), id));
     }
-    Fixture { user_at, member_at, org_at, token_at }
+    Fixture { user_at, member_at, org_at, token_at, resident_at }
 }
 
 /// One request of the matrix: what it is, what it needs, and how to send it.
@@ -354,6 +370,126 @@ fn cases(f: &Fixture, actor: &str) -> Vec<Case> {
                 false,
             );
         }
+        let n = ACTORS.iter().position(|a| *a == actor).unwrap_or(ACTORS.len()) as u32;
+        for (name, suffix, resource, action) in [
+            ("list residents", "residents?limit=200", Resource::Register, Action::Read),
+            ("population", "population", Resource::Register, Action::Read),
+            ("list buildings", "buildings", Resource::Register, Action::Read),
+            ("export register", "residents/export", Resource::Register, Action::Export),
+            ("list grids", "grids", Resource::Grid, Action::Read),
+            ("vulnerable due", "coverage/vulnerable", Resource::Visit, Action::Read),
+            ("households due", "coverage/households", Resource::Visit, Action::Read),
+        ] {
+            let path = format!("/api/v1/communities/{code}/{suffix}");
+            case(name, Method::GET, path, None, resource, action, Some("居民".into()), true);
+        }
+        case(
+            "create grid",
+            Method::POST,
+            format!("/api/v1/communities/{code}/grids"),
+            Some(json!({ "code": format!("9{n:03}"), "name": format!("{actor} 网格") })),
+            Resource::Grid,
+            Action::Create,
+            None,
+            true,
+        );
+        case(
+            "create building",
+            Method::POST,
+            format!("/api/v1/communities/{code}/buildings"),
+            Some(json!({ "name": format!("{actor} 楼") })),
+            Resource::Register,
+            Action::Create,
+            None,
+            true,
+        );
+        if let Some((_, household, resident, whole)) = f.resident_at.iter().find(|r| r.0 == code) {
+            let person = |doc: String, relation: &str| json!({ "name": format!("{actor}居民"), "document_number": doc, "relation": relation, "residence_type": "户籍" });
+            case(
+                "read household",
+                Method::GET,
+                format!("/api/v1/households/{household}"),
+                None,
+                Resource::Register,
+                Action::Read,
+                Some("居民".into()),
+                true,
+            );
+            case(
+                "read resident",
+                Method::GET,
+                format!("/api/v1/residents/{resident}"),
+                None,
+                Resource::Register,
+                Action::Read,
+                Some("居民".into()),
+                true,
+            );
+            case(
+                "register resident",
+                Method::POST,
+                format!("/api/v1/households/{household}/residents"),
+                Some(person(crate::register::id_number(&code[..6], "19800101", 100 + n), "配偶")),
+                Resource::Register,
+                Action::Create,
+                None,
+                true,
+            );
+            let mut same = person(whole.clone(), "户主");
+            same["name"] = json!(format!("居民{actor}"));
+            // The phone stays, so later reveals still find one.
+            same["phone"] = json!(format!("1370000000{}", TARGETS.iter().position(|t| t.1 == code).unwrap_or(0)));
+            case(
+                "update resident",
+                Method::PUT,
+                format!("/api/v1/residents/{resident}"),
+                Some(same),
+                Resource::Register,
+                Action::Update,
+                None,
+                true,
+            );
+            case(
+                "reveal resident ID",
+                Method::POST,
+                format!("/api/v1/residents/{resident}/reveal"),
+                Some(json!({ "field": "id_number" })),
+                Resource::IdNumber,
+                Action::Reveal,
+                Some(whole.clone()),
+                true,
+            );
+            case(
+                "reveal resident phone",
+                Method::POST,
+                format!("/api/v1/residents/{resident}/reveal"),
+                Some(json!({ "field": "phone" })),
+                Resource::Phone,
+                Action::Reveal,
+                Some("1370000000".into()),
+                true,
+            );
+            case(
+                "list visits",
+                Method::GET,
+                format!("/api/v1/households/{household}/visits"),
+                None,
+                Resource::Visit,
+                Action::Read,
+                None,
+                true,
+            );
+            case(
+                "record visit",
+                Method::POST,
+                format!("/api/v1/households/{household}/visits"),
+                Some(json!({ "purpose": format!("{actor} 走访") })),
+                Resource::Visit,
+                Action::Create,
+                None,
+                true,
+            );
+        }
         if code.ends_with("000") {
             // A new community under the street, numbered per caller so creations never clash.
             let n = ACTORS.iter().position(|a| *a == actor).unwrap_or(ACTORS.len());
@@ -407,6 +543,9 @@ fn allowed(p: &Principal, c: &Case) -> bool {
     let read_too = match (c.resource, c.action) {
         (Resource::Phone | Resource::IdNumber, Action::Reveal) if c.name.starts_with("reveal member") => {
             p.may(Resource::Organisation, Action::Read)
+        }
+        (Resource::Phone | Resource::IdNumber, Action::Reveal) if c.name.starts_with("reveal resident") => {
+            p.may(Resource::Register, Action::Read)
         }
         (Resource::Phone | Resource::IdNumber, Action::Reveal) | (Resource::User, Action::Update | Action::Delete) => {
             p.may(Resource::User, Action::Read)
@@ -549,6 +688,20 @@ const EXPECTED: &[(&str, &str, &str, u16)] = &[
     ("admin", "GET", "/api/v1/tokens", 200),
     ("admin", "PUT", "/api/v1/calendar/2032", 200),
     ("shuji", "PUT", "/api/v1/calendar/2032", 403),
+    // The register: staff read it; grid workers visit but do not export; residents, volunteers
+    // and other communities see nothing.
+    ("chuangkou", "GET", "/api/v1/communities/350103001001/residents", 200),
+    ("chuangkou", "GET", "/api/v1/communities/350103001001/residents/export", 200),
+    ("wangge", "GET", "/api/v1/communities/350103001001/residents", 200),
+    ("wangge", "GET", "/api/v1/communities/350103001001/residents/export", 403),
+    ("wangge", "GET", "/api/v1/communities/350103001001/coverage/vulnerable", 200),
+    ("wangge", "POST", "/api/v1/communities/350103001001/grids", 403),
+    ("shuji", "POST", "/api/v1/communities/350103001001/grids", 201),
+    ("pingshen", "GET", "/api/v1/communities/350103001001/population", 200),
+    ("jiedao", "GET", "/api/v1/communities/350103001002/population", 200),
+    ("minjiang", "GET", "/api/v1/communities/350103001001/residents", 404),
+    ("jumin", "GET", "/api/v1/communities/350103001001/residents", 403),
+    ("zhiyuan", "GET", "/api/v1/communities/350103001001/population", 403),
 ];
 
 async fn the_roles_of_the_standard(engine: Engine) {
@@ -561,6 +714,7 @@ async fn the_roles_of_the_standard(engine: Engine) {
         let body = match (*path).rsplit('/').next() {
             Some("profile") => json!({ "address": "手写期望" }),
             Some("organisations") => json!({ "kind": "party", "name": "手写期望" }),
+            Some("grids") => json!({ "code": "8888", "name": "手写期望" }),
             _ => json!({ "rules": [] }),
         };
         let mut req = client.request(method.clone(), app.url(path)).header("x-csrf-token", &csrf);

@@ -369,10 +369,19 @@ async fn api_flow_and_forbidden_paths(engine: Engine) {
     let app = spawn_app(engine).await;
     let head = app.client();
     let hc = app.sign_in(&head, "shuji").await;
-    let r = post(&app, &head, &hc, &format!("/api/v1/communities/{MAIN}/grids"), json!({ "code": "0101", "name": "第一网格" })).await;
+    let r = post(
+        &app,
+        &head,
+        &hc,
+        &format!("/api/v1/communities/{MAIN}/grids"),
+        json!({ "code": "0101", "name": "第一网格" }),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let grid: Value = r.json().await.expect("grid");
-    let r = post(&app, &head, &hc, &format!("/api/v1/communities/{MAIN}/grids"), json!({ "code": "0101", "name": "重复" })).await;
+    let r =
+        post(&app, &head, &hc, &format!("/api/v1/communities/{MAIN}/grids"), json!({ "code": "0101", "name": "重复" }))
+            .await;
     assert_eq!(r.status(), 409, "grid codes are unique in a community");
     let wangge = app.store().user_by_username("wangge").await.expect("grid worker");
     let chuangkou = app.store().user_by_username("chuangkou").await.expect("window worker");
@@ -392,11 +401,20 @@ async fn api_flow_and_forbidden_paths(engine: Engine) {
         .await
         .expect("workers");
     assert_eq!(r.status(), 200);
-    let r = post(&app, &head, &hc, &format!("/api/v1/communities/{MAIN}/buildings"), json!({ "name": "榕华花园1号楼", "grid_id": grid["id"] })).await;
+    let r = post(
+        &app,
+        &head,
+        &hc,
+        &format!("/api/v1/communities/{MAIN}/buildings"),
+        json!({ "name": "榕华花园1号楼", "grid_id": grid["id"] }),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let building: Value = r.json().await.expect("building");
     let bid = building["id"].as_str().unwrap_or_default().to_owned();
-    let r = post(&app, &head, &hc, &format!("/api/v1/buildings/{bid}/households"), json!({ "unit": "1", "room": "302" })).await;
+    let r =
+        post(&app, &head, &hc, &format!("/api/v1/buildings/{bid}/households"), json!({ "unit": "1", "room": "302" }))
+            .await;
     let household = r.json::<Value>().await.expect("household")["id"].as_str().unwrap_or_default().to_owned();
 
     let worker = app.client();
@@ -407,18 +425,31 @@ async fn api_flow_and_forbidden_paths(engine: Engine) {
     };
     let good = id_number("350102", "19400305", 22);
     let bad = format!("{}{}", &good[..17], if good.ends_with('1') { '2' } else { '1' });
-    let r = post(&app, &worker, &wc, &format!("/api/v1/households/{household}/residents"), person(&bad, "户主", "")).await;
+    let r =
+        post(&app, &worker, &wc, &format!("/api/v1/households/{household}/residents"), person(&bad, "户主", "")).await;
     assert_eq!(r.status(), 422);
     let p = problem(r).await;
-    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("document_number"), Some("id_number_checksum")));
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()),
+        (Some("document_number"), Some("id_number_checksum"))
+    );
     assert!(p["errors"][0]["message"].as_str().unwrap_or_default().contains("校验码"));
-    let r = post(&app, &worker, &wc, &format!("/api/v1/households/{household}/residents"), person(&good, "户主", "独居老人")).await;
+    let r = post(
+        &app,
+        &worker,
+        &wc,
+        &format!("/api/v1/households/{household}/residents"),
+        person(&good, "户主", "独居老人"),
+    )
+    .await;
     assert_eq!(r.status(), 201);
     let rid = r.json::<Value>().await.expect("id")["id"].as_str().unwrap_or_default().to_owned();
-    let r = post(&app, &worker, &wc, &format!("/api/v1/households/{household}/residents"), person(&good, "配偶", "")).await;
+    let r =
+        post(&app, &worker, &wc, &format!("/api/v1/households/{household}/residents"), person(&good, "配偶", "")).await;
     assert_eq!(r.status(), 409, "the same document twice is a conflict, never a second record");
 
-    let detail: Value = worker.get(app.url(&format!("/api/v1/residents/{rid}"))).send().await.expect("get").json().await.expect("json");
+    let detail: Value =
+        worker.get(app.url(&format!("/api/v1/residents/{rid}"))).send().await.expect("get").json().await.expect("json");
     assert_eq!(detail["document_masked"], format!("350102********{}", &good[14..]));
     assert_eq!((detail["gender"].as_str(), detail["birth_date"].as_str()), (Some("female"), Some("1940-03-05")));
     assert!(detail.to_string().find(&good).is_none(), "never the whole number");
@@ -431,26 +462,81 @@ async fn api_flow_and_forbidden_paths(engine: Engine) {
     let mut changed = person("", "户主", "独居老人");
     changed["phone"] = json!("13905910099");
     changed["document_number"] = json!(good);
-    let r = grid_worker.put(app.url(&format!("/api/v1/residents/{rid}"))).header("x-csrf-token", &gc).json(&changed).send().await.expect("put");
+    let r = grid_worker
+        .put(app.url(&format!("/api/v1/residents/{rid}")))
+        .header("x-csrf-token", &gc)
+        .json(&changed)
+        .send()
+        .await
+        .expect("put");
     assert_eq!(r.status(), 200);
     let d: Value = r.json().await.expect("json");
     assert_eq!(d["events"][0]["kind"], "changed");
     assert!(d["events"][0]["details"].as_str().unwrap_or_default().contains("phone"));
-    let r = post(&app, &grid_worker, &gc, &format!("/api/v1/households/{household}/residents"), person(&id_number("350102", "19500101", 31), "配偶", "")).await;
+    let r = post(
+        &app,
+        &grid_worker,
+        &gc,
+        &format!("/api/v1/households/{household}/residents"),
+        person(&id_number("350102", "19500101", 31), "配偶", ""),
+    )
+    .await;
     assert_eq!(r.status(), 403);
 
     // Visits and coverage: due before the visit, not after.
-    let due: Value = grid_worker.get(app.url(&format!("/api/v1/communities/{MAIN}/coverage/vulnerable"))).send().await.expect("due").json().await.expect("json");
+    let due: Value = grid_worker
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/coverage/vulnerable")))
+        .send()
+        .await
+        .expect("due")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(due["residents"].as_array().map(Vec::len), Some(1));
-    let r = post(&app, &grid_worker, &gc, &format!("/api/v1/households/{household}/visits"), json!({ "purpose": "独居老人探访", "follow_up": true })).await;
+    let r = post(
+        &app,
+        &grid_worker,
+        &gc,
+        &format!("/api/v1/households/{household}/visits"),
+        json!({ "purpose": "独居老人探访", "follow_up": true }),
+    )
+    .await;
     assert_eq!((r.status().as_u16(), problem(r).await["errors"][0]["code"].clone()), (422, json!("follow_up_note")));
-    let r = post(&app, &grid_worker, &gc, &format!("/api/v1/households/{household}/visits"), json!({ "purpose": "例行走访", "visited_on": "2099-01-01" })).await;
+    let r = post(
+        &app,
+        &grid_worker,
+        &gc,
+        &format!("/api/v1/households/{household}/visits"),
+        json!({ "purpose": "例行走访", "visited_on": "2099-01-01" }),
+    )
+    .await;
     assert_eq!((r.status().as_u16(), problem(r).await["errors"][0]["code"].clone()), (422, json!("visit_date")));
-    let r = post(&app, &grid_worker, &gc, &format!("/api/v1/households/{household}/visits"), json!({ "purpose": "独居老人探访", "findings": "身体尚好", "follow_up": true, "follow_up_note": "联系家属" })).await;
+    let r = post(
+        &app,
+        &grid_worker,
+        &gc,
+        &format!("/api/v1/households/{household}/visits"),
+        json!({ "purpose": "独居老人探访", "findings": "身体尚好", "follow_up": true, "follow_up_note": "联系家属" }),
+    )
+    .await;
     assert_eq!(r.status(), 201);
-    let due: Value = grid_worker.get(app.url(&format!("/api/v1/communities/{MAIN}/coverage/vulnerable"))).send().await.expect("due").json().await.expect("json");
+    let due: Value = grid_worker
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/coverage/vulnerable")))
+        .send()
+        .await
+        .expect("due")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(due["residents"].as_array().map(Vec::len), Some(0), "visited today: no longer due");
-    let visits: Value = head.get(app.url(&format!("/api/v1/households/{household}/visits"))).send().await.expect("visits").json().await.expect("json");
+    let visits: Value = head
+        .get(app.url(&format!("/api/v1/households/{household}/visits")))
+        .send()
+        .await
+        .expect("visits")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(visits[0]["worker_name"], "刘强 (wangge)");
 
     // Reveals: the window worker sees the whole ID (logged), the assessor may not.
@@ -458,7 +544,8 @@ async fn api_flow_and_forbidden_paths(engine: Engine) {
     assert_eq!(r.json::<Value>().await.expect("json")["value"], good);
     let assessor = app.client();
     let ac = app.sign_in(&assessor, "pingshen").await;
-    let r = post(&app, &assessor, &ac, &format!("/api/v1/residents/{rid}/reveal"), json!({ "field": "id_number" })).await;
+    let r =
+        post(&app, &assessor, &ac, &format!("/api/v1/residents/{rid}/reveal"), json!({ "field": "id_number" })).await;
     assert_eq!(r.status(), 403);
 
     // Another community's worker finds nothing; a resident may not read the register.
@@ -466,30 +553,51 @@ async fn api_flow_and_forbidden_paths(engine: Engine) {
     let oc = app.sign_in(&other, "minjiang").await;
     assert_eq!(other.get(app.url(&format!("/api/v1/residents/{rid}"))).send().await.expect("get").status(), 404);
     assert_eq!(other.get(app.url(&format!("/api/v1/households/{household}"))).send().await.expect("get").status(), 404);
-    let r = post(&app, &other, &oc, &format!("/api/v1/households/{household}/visits"), json!({ "purpose": "越界" })).await;
+    let r =
+        post(&app, &other, &oc, &format!("/api/v1/households/{household}/visits"), json!({ "purpose": "越界" })).await;
     assert_eq!(r.status(), 404);
     let r = other.get(app.url(&format!("/api/v1/communities/{MAIN}/residents"))).send().await.expect("list");
     assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
     let jumin = app.client();
     app.sign_in(&jumin, "jumin").await;
-    assert_eq!(jumin.get(app.url(&format!("/api/v1/communities/{MAIN}/residents"))).send().await.expect("list").status(), 403);
+    assert_eq!(
+        jumin.get(app.url(&format!("/api/v1/communities/{MAIN}/residents"))).send().await.expect("list").status(),
+        403
+    );
 
     // Moving flat, then moving out: the record stays with its history.
-    let r = post(&app, &head, &hc, &format!("/api/v1/buildings/{bid}/households"), json!({ "unit": "2", "room": "501" })).await;
+    let r =
+        post(&app, &head, &hc, &format!("/api/v1/buildings/{bid}/households"), json!({ "unit": "2", "room": "501" }))
+            .await;
     let flat = r.json::<Value>().await.expect("household")["id"].as_str().unwrap_or_default().to_owned();
     let r = post(&app, &worker, &wc, &format!("/api/v1/residents/{rid}/move"), json!({ "household_id": flat })).await;
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.expect("json")["address"], "榕华花园1号楼 2 501");
-    let r = post(&app, &worker, &wc, &format!("/api/v1/residents/{rid}/end"), json!({ "status": "moved_out", "on_date": "2099-01-01" })).await;
+    assert_eq!(r.json::<Value>().await.expect("json")["address"], "榕华花园1号楼 2单元 501");
+    let r = post(
+        &app,
+        &worker,
+        &wc,
+        &format!("/api/v1/residents/{rid}/end"),
+        json!({ "status": "moved_out", "on_date": "2099-01-01" }),
+    )
+    .await;
     assert_eq!((r.status().as_u16(), problem(r).await["errors"][0]["code"].clone()), (422, json!("event_date")));
-    let r = post(&app, &worker, &wc, &format!("/api/v1/residents/{rid}/end"), json!({ "status": "moved_out", "on_date": linli_store::today().to_string(), "note": "迁往厦门" })).await;
+    let r = post(
+        &app,
+        &worker,
+        &wc,
+        &format!("/api/v1/residents/{rid}/end"),
+        json!({ "status": "moved_out", "on_date": linli_store::today().to_string(), "note": "迁往厦门" }),
+    )
+    .await;
     let d: Value = r.json().await.expect("json");
     assert_eq!(d["status"], "moved_out");
     let kinds: Vec<&str> = d["events"].as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, ["moved_out", "household_changed", "changed", "registered"]);
     assert_eq!(total(&app, &worker, "").await, 0, "moved-out residents leave the default list");
     assert_eq!(total(&app, &worker, "status=moved_out").await, 1);
-    let r = worker.get(app.url(&format!("/api/v1/communities/{MAIN}/residents?sort=shoe"))).send().await.expect("bad sort");
+    let r =
+        worker.get(app.url(&format!("/api/v1/communities/{MAIN}/residents?sort=shoe"))).send().await.expect("bad sort");
     assert_eq!(r.status(), 422);
 }
 
@@ -511,17 +619,36 @@ async fn pages_and_forms(engine: Engine) {
     let r = c.get(app.url("/register/template")).send().await.expect("template");
     assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 
-    let r = c.post(app.url(&format!("/register/{MAIN}/buildings"))).form(&[("_csrf", csrf.as_str()), ("name", "页面楼"), ("address", ""), ("grid", "")]).send().await.expect("building");
+    let r = c
+        .post(app.url(&format!("/register/{MAIN}/buildings")))
+        .form(&[("_csrf", csrf.as_str()), ("name", "页面楼"), ("address", ""), ("grid", "")])
+        .send()
+        .await
+        .expect("building");
     assert_eq!(r.status(), 303);
     let building = location(&r);
-    let r = c.post(app.url(&format!("/register/{MAIN}/buildings"))).form(&[("_csrf", csrf.as_str()), ("name", "页面楼"), ("address", ""), ("grid", "")]).send().await.expect("again");
+    let r = c
+        .post(app.url(&format!("/register/{MAIN}/buildings")))
+        .form(&[("_csrf", csrf.as_str()), ("name", "页面楼"), ("address", ""), ("grid", "")])
+        .send()
+        .await
+        .expect("again");
     assert_eq!(r.status(), 422);
     assert!(r.text().await.expect("body").contains("已存在"), "a duplicate name is shown on the form");
-    let r = c.post(app.url(&format!("{building}/households"))).form(&[("_csrf", csrf.as_str()), ("unit", ""), ("room", "101")]).send().await.expect("household");
+    let r = c
+        .post(app.url(&format!("{building}/households")))
+        .form(&[("_csrf", csrf.as_str()), ("unit", ""), ("room", "101")])
+        .send()
+        .await
+        .expect("household");
     let household = location(&r);
     assert!(household.starts_with("/households/"));
-    let new_form = c.get(app.url(&format!("{household}/residents/new"))).send().await.expect("form").text().await.expect("body");
-    assert!(new_form.contains("登记居民") && new_form.contains("value=\"head\" selected"), "the first member is the head");
+    let new_form =
+        c.get(app.url(&format!("{household}/residents/new"))).send().await.expect("form").text().await.expect("body");
+    assert!(
+        new_form.contains("登记居民") && new_form.contains("value=\"head\" selected"),
+        "the first member is the head"
+    );
 
     let id = id_number("350103", "19900101", 123);
     let fields = |doc: &str, phone: &str| {
@@ -538,15 +665,33 @@ async fn pages_and_forms(engine: Engine) {
             ("custom_tags", "楼道长".to_owned()),
         ]
     };
-    let r = c.post(app.url(&format!("{household}/residents"))).form(&fields("350103199001011230", "")).send().await.expect("bad");
+    let r = c
+        .post(app.url(&format!("{household}/residents")))
+        .form(&fields("350103199001011230", ""))
+        .send()
+        .await
+        .expect("bad");
     assert_eq!(r.status(), 422);
     let html = r.text().await.expect("body");
-    assert!(html.contains("校验码") && html.contains("value=\"张三丰\""), "the form comes back with the message and the input");
-    let r = c.post(app.url(&format!("{household}/residents"))).form(&fields(&id, "13800000001")).send().await.expect("good");
+    assert!(
+        html.contains("校验码") && html.contains("value=\"张三丰\""),
+        "the form comes back with the message and the input"
+    );
+    let r = c
+        .post(app.url(&format!("{household}/residents")))
+        .form(&fields(&id, "13800000001"))
+        .send()
+        .await
+        .expect("good");
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
     let resident = location(&r);
     let html = c.get(app.url(&resident)).send().await.expect("page").text().await.expect("body");
-    assert!(html.contains("居民已登记") && html.contains("退役军人") && html.contains("低保对象") && html.contains("楼道长"));
+    assert!(
+        html.contains("居民已登记")
+            && html.contains("退役军人")
+            && html.contains("低保对象")
+            && html.contains("楼道长")
+    );
     assert!(html.contains("138****0001") && !html.contains(&id));
 
     // Editing with the ID and phone left blank keeps them; the change is in the history.
@@ -558,7 +703,12 @@ async fn pages_and_forms(engine: Engine) {
     assert_eq!(r.status(), 303);
     let html = c.get(app.url(&resident)).send().await.expect("page").text().await.expect("body");
     assert!(html.contains("张三丰 → 张三峰") && html.contains("138****0001"), "name changed, phone kept");
-    let r = c.post(app.url(&format!("{resident}/reveal"))).form(&[("_csrf", csrf.as_str()), ("field", "id_number")]).send().await.expect("reveal");
+    let r = c
+        .post(app.url(&format!("{resident}/reveal")))
+        .form(&[("_csrf", csrf.as_str()), ("field", "id_number")])
+        .send()
+        .await
+        .expect("reveal");
     assert!(r.text().await.expect("body").contains(&id), "the head may reveal the whole ID");
 
     let html = c.get(app.url(&format!("{household}/print"))).send().await.expect("print").text().await.expect("body");
@@ -569,9 +719,25 @@ async fn pages_and_forms(engine: Engine) {
     // A grid worker records a visit through the page form.
     let g = app.client();
     let gc = app.sign_in(&g, "wangge").await;
-    let r = g.post(app.url(&format!("{household}/visit"))).form(&[("_csrf", gc.as_str()), ("visited_on", ""), ("purpose", ""), ("findings", ""), ("follow_up_note", "")]).send().await.expect("visit");
+    let r = g
+        .post(app.url(&format!("{household}/visit")))
+        .form(&[("_csrf", gc.as_str()), ("visited_on", ""), ("purpose", ""), ("findings", ""), ("follow_up_note", "")])
+        .send()
+        .await
+        .expect("visit");
     assert_eq!(r.status(), 422);
-    let r = g.post(app.url(&format!("{household}/visit"))).form(&[("_csrf", gc.as_str()), ("visited_on", ""), ("purpose", "例行入户走访"), ("findings", "一切正常"), ("follow_up_note", "")]).send().await.expect("visit");
+    let r = g
+        .post(app.url(&format!("{household}/visit")))
+        .form(&[
+            ("_csrf", gc.as_str()),
+            ("visited_on", ""),
+            ("purpose", "例行入户走访"),
+            ("findings", "一切正常"),
+            ("follow_up_note", ""),
+        ])
+        .send()
+        .await
+        .expect("visit");
     assert_eq!(r.status(), 303);
     let html = g.get(app.url(&household)).send().await.expect("household").text().await.expect("body");
     assert!(html.contains("走访已记录") && html.contains("一切正常") && html.contains("刘强"));
