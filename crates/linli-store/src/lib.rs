@@ -22,6 +22,7 @@ pub mod profile;
 pub mod register;
 pub mod secret;
 pub mod seed;
+pub mod seed_register;
 pub mod session;
 pub mod token;
 mod ts;
