@@ -157,7 +157,10 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // 32 MiB of page cache per connection (the default is 2 MiB), so the indexes a large
+            // import writes into stay in memory.
+            .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections)
             .acquire_timeout(opts.connect_timeout)

@@ -15,6 +15,8 @@ mod app;
 #[cfg(feature = "app")]
 pub mod browser;
 #[cfg(feature = "app")]
+pub mod register;
+#[cfg(feature = "app")]
 pub use app::{TestApp, spawn_app};
 
 /// Declares each listed `async fn(store)` test once per engine: `sqlite::name` and `postgres::name`.

@@ -70,9 +70,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let ctx =
             req.extensions().get::<Ctx>().cloned().ok_or_else(|| AppError::internal("request context missing"))?;
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AppError::BadRequest("problem.msg.payload_too_large"))?;
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::PayloadTooLarge)?;
         let pairs: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::BadRequest("problem.msg.form_unreadable"))?;
         let sent = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).unwrap_or_default();

@@ -31,6 +31,8 @@ pub enum AppError {
     },
     /// A request that is malformed as a whole (bad JSON, missing CSRF token …): message key.
     BadRequest(&'static str),
+    /// A body over the limit for its kind (forms and JSON, or uploads).
+    PayloadTooLarge,
     TooManyRequests,
     /// A form or unsafe request without a valid CSRF token, or sent from another site.
     CsrfRejected,
@@ -61,6 +63,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::MalformedJson(_) => StatusCode::BAD_REQUEST,
@@ -80,7 +83,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Invalid(_) => "validation",
             AppError::Conflict { .. } => "conflict",
-            AppError::BadRequest(_) => "bad_request",
+            AppError::BadRequest(_) | AppError::PayloadTooLarge => "bad_request",
             AppError::TooManyRequests => "too_many_requests",
             AppError::CsrfRejected => "csrf",
             AppError::MalformedJson(_) => "bad_json",
@@ -102,6 +105,7 @@ impl AppError {
         let generic = || t(lang, &format!("problem.{}.detail", self.code())).to_owned();
         match self {
             AppError::BadRequest(key) => t(lang, key).to_owned(),
+            AppError::PayloadTooLarge => t(lang, "problem.msg.payload_too_large").to_owned(),
             AppError::MalformedJson(why) => format!("{}{why}", generic()),
             AppError::Login(LoginFailure::Locked { until }) => {
                 tf(lang, "problem.account_locked.detail", &[("until", crate::i18n::local_time(*until))])
@@ -254,7 +258,7 @@ pub(crate) fn from_status(status: StatusCode) -> AppError {
         StatusCode::UNAUTHORIZED => AppError::Unauthorized,
         StatusCode::FORBIDDEN => AppError::Forbidden,
         StatusCode::METHOD_NOT_ALLOWED => AppError::BadRequest("problem.msg.method_not_allowed"),
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::BadRequest("problem.msg.payload_too_large"),
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest("problem.msg.unsupported_media_type"),
         StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests,
         StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => AppError::Internal(format!("{status}")),

@@ -77,11 +77,10 @@ CREATE TABLE resident (
     UNIQUE (community_code, document_idx)
 ) STRICT;
 CREATE INDEX resident_household ON resident (household_id);
-CREATE INDEX resident_name ON resident (community_code, name);
-CREATE INDEX resident_pinyin ON resident (community_code, pinyin);
-CREATE INDEX resident_initials ON resident (community_code, initials);
-CREATE INDEX resident_document_tail ON resident (community_code, document_tail);
-CREATE INDEX resident_phone_tail ON resident (community_code, phone_tail);
+-- Every search runs inside one community (a few thousand to tens of thousands of rows): this
+-- index narrows to the community, its state and ages; names, pinyin, initials and the last
+-- digits of ID and phone numbers are then matched on those rows (LIKE '%…%' and
+-- case-insensitive prefixes use no plain index anyway). Fewer indexes keep imports fast.
 CREATE INDEX resident_birth ON resident (community_code, status, birth_date);
 
 -- 人员类别: fixed categories by code, the community's own as `custom:<word>`.

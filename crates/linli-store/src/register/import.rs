@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::residents::{encode, fields_summary, gender_code, tag_codes};
+use super::bulk;
+use super::residents::{encode, fields_summary, tag_codes};
 use crate::acting::Acting;
 use crate::audit::Entry;
 use crate::{StoreError, StoreResult, Ts, now};
@@ -75,7 +76,7 @@ pub struct ImportOutcome {
     pub households_created: usize,
 }
 
-/// How many rows one multi-row INSERT carries (SQLite allows 32,766 parameters per statement).
+/// Rows written per bulk statement, and between progress reports.
 const BATCH: usize = 500;
 
 impl Acting<'_> {
@@ -240,142 +241,118 @@ impl Acting<'_> {
             });
             rows.push((p.existing.unwrap_or_else(Uuid::now_v7), h, p));
         }
-        let encoded: Vec<_> = rows.iter().map(|(id, _, p)| encode(keys, id, &p.fields)).collect();
+        // A new household gets its head in its INSERT; only existing ones need an UPDATE.
+        let fresh: HashSet<Uuid> = new_households.iter().map(|h| h.0).collect();
+        let head_of: HashMap<Uuid, Uuid> =
+            rows.iter().filter(|(_, _, p)| p.fields.relation == Relation::Head).map(|(id, h, _)| (*h, *id)).collect();
+        let mut households = bulk::Households::default();
+        for (id, building, unit, room) in new_households {
+            households.head.push(head_of.get(&id).copied());
+            households.id.push(id);
+            households.building.push(building);
+            households.unit.push(unit);
+            households.room.push(room);
+        }
         let actor_name = self.actor.name.clone();
+        let common = bulk::Common { community: community.as_str(), at, on_date: today, recorded_by: &actor_name };
+        let started = std::time::Instant::now();
         let done = audited!(self, &entry, |tx| {
-            for chunk in new_households.chunks(BATCH) {
-                let mut b = sqlx::QueryBuilder::new(
-                    "INSERT INTO household (id, community_code, building_id, unit, room, created_at) ",
-                );
-                b.push_values(chunk, |mut v, (id, building, unit, room)| {
-                    v.push_bind(*id)
-                        .push_bind(community.as_str())
-                        .push_bind(*building)
-                        .push_bind(unit)
-                        .push_bind(room)
-                        .push_bind(at);
-                });
-                b.build().execute(&mut *tx).await?;
-            }
+            bulk::BulkTx::households(&mut tx, &common, &households).await?;
             let mut written = 0;
-            for (chunk, enc) in rows.chunks(BATCH).zip(encoded.chunks(BATCH)) {
-                let updates: Vec<usize> = (0..chunk.len()).filter(|i| chunk[*i].2.existing.is_some()).collect();
-                let inserts: Vec<usize> = (0..chunk.len()).filter(|i| chunk[*i].2.existing.is_none()).collect();
-                if !inserts.is_empty() {
-                    let mut b = sqlx::QueryBuilder::new(
-                        "INSERT INTO resident (id, community_code, household_id, name, pinyin, initials, gender, \
-                         document_kind, document_enc, document_idx, document_tail, birth_date, ethnicity, phone_enc, \
-                         phone_tail, residence_type, relation, employment, disability_kind, disability_grade, note, \
-                         created_at, updated_at) ",
-                    );
-                    b.push_values(inserts.iter(), |mut v, i| {
-                        let (id, h, p) = &chunk[*i];
-                        let (f, e) = (&p.fields, &enc[*i]);
-                        v.push_bind(*id)
-                            .push_bind(community.as_str())
-                            .push_bind(*h)
-                            .push_bind(&f.name)
-                            .push_bind(&f.pinyin)
-                            .push_bind(&f.initials)
-                            .push_bind(gender_code(f.gender))
-                            .push_bind(f.document.kind.as_str())
-                            .push_bind(&e.document_enc)
-                            .push_bind(&e.document_idx)
-                            .push_bind(f.document.tail())
-                            .push_bind(f.birth_date)
-                            .push_bind(f.ethnicity)
-                            .push_bind(&e.phone_enc)
-                            .push_bind(&e.phone_tail)
-                            .push_bind(f.residence_type.as_str())
-                            .push_bind(f.relation.as_str())
-                            .push_bind(f.employment.map(|x| x.as_str()))
-                            .push_bind(f.disability.map(|d| d.0))
-                            .push_bind(f.disability.map(|d| i32::from(d.1)))
-                            .push_bind(&f.note)
-                            .push_bind(at)
-                            .push_bind(at);
-                    });
-                    b.build().execute(&mut *tx).await?;
-                }
-                for i in &updates {
-                    let (id, h, p) = &chunk[*i];
+            for chunk in rows.chunks(BATCH) {
+                let (mut residents, mut tags, mut events) =
+                    (bulk::Residents::default(), bulk::Tags::default(), bulk::Events::default());
+                for (id, h, p) in chunk {
                     let f = &p.fields;
-                    let e = &enc[*i];
-                    crate::register::residents::bind_resident!(
-                        sqlx::query(crate::register::residents::UPDATE_RESIDENT),
-                        *id,
-                        community.as_str(),
-                        *h,
-                        f,
-                        e,
-                        at
-                    )
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("DELETE FROM resident_tag WHERE resident_id = $1").bind(*id).execute(&mut *tx).await?;
-                    // Someone who moved flat in the file, or is no longer the head, heads nothing now;
-                    // heads are set again below.
-                    sqlx::query("UPDATE household SET head_id = NULL WHERE head_id = $1")
-                        .bind(*id)
-                        .execute(&mut *tx)
-                        .await?;
-                    if p.returning {
-                        sqlx::query("UPDATE resident SET status = 'active', status_date = NULL WHERE id = $1")
+                    let e = encode(keys, id, f);
+                    match p.existing {
+                        None => residents.push(*id, *h, f, e),
+                        Some(_) => {
+                            crate::register::residents::bind_resident!(
+                                sqlx::query(crate::register::residents::UPDATE_RESIDENT),
+                                *id,
+                                community.as_str(),
+                                *h,
+                                f,
+                                e,
+                                at
+                            )
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query("DELETE FROM resident_tag WHERE resident_id = $1")
+                                .bind(*id)
+                                .execute(&mut *tx)
+                                .await?;
+                            // Someone who moved flat in the file, or is no longer the head, heads
+                            // nothing else now (a head stays head of the household the file puts
+                            // them in).
+                            let keep = if f.relation == Relation::Head { Some(*h) } else { None };
+                            sqlx::query(
+                                "UPDATE household SET head_id = NULL WHERE head_id = $1 AND ($2 IS NULL OR id <> $2)",
+                            )
+                            .bind(*id)
+                            .bind(keep)
+                            .execute(&mut *tx)
+                            .await?;
+                            if p.returning {
+                                sqlx::query("UPDATE resident SET status = 'active', status_date = NULL WHERE id = $1")
+                                    .bind(*id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                    }
+                    for t in tag_codes(f) {
+                        tags.resident.push(*id);
+                        tags.tag.push(t);
+                    }
+                    // A registration's facts are the row itself; a change says what it became.
+                    let (kind, details) = match (p.existing, p.returning) {
+                        (None, _) => ("registered", json!({ "source": filename })),
+                        (Some(_), returning) => {
+                            let mut d = fields_summary(f);
+                            d["source"] = json!(filename);
+                            (if returning { "moved_in" } else { "changed" }, d)
+                        }
+                    };
+                    events.id.push(Uuid::now_v7());
+                    events.resident.push(*id);
+                    events.household.push(*h);
+                    events.kind.push(kind.to_owned());
+                    events.details.push(details.to_string());
+                }
+                bulk::BulkTx::residents(&mut tx, &common, &residents).await?;
+                bulk::BulkTx::tags(&mut tx, &common, &tags).await?;
+                for (id, h, p) in chunk {
+                    if p.fields.relation == Relation::Head && !fresh.contains(h) {
+                        sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1")
+                            .bind(*h)
                             .bind(*id)
                             .execute(&mut *tx)
                             .await?;
                     }
                 }
-                let tags: Vec<(Uuid, String)> = chunk
-                    .iter()
-                    .flat_map(|(id, _, p)| tag_codes(&p.fields).into_iter().map(move |t| (*id, t)))
-                    .collect();
-                for tag_chunk in tags.chunks(BATCH) {
-                    let mut b = sqlx::QueryBuilder::new("INSERT INTO resident_tag (resident_id, community_code, tag) ");
-                    b.push_values(tag_chunk, |mut v, (id, t)| {
-                        v.push_bind(*id).push_bind(community.as_str()).push_bind(t);
-                    });
-                    b.build().execute(&mut *tx).await?;
-                }
-                let heads: Vec<(Uuid, Uuid)> = chunk
-                    .iter()
-                    .filter(|(_, _, p)| p.fields.relation == Relation::Head)
-                    .map(|(id, h, _)| (*h, *id))
-                    .collect();
-                for (h, id) in heads {
-                    sqlx::query("UPDATE household SET head_id = $2 WHERE id = $1")
-                        .bind(h)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let mut b = sqlx::QueryBuilder::new(
-                    "INSERT INTO resident_event (id, community_code, resident_id, household_id, kind, on_date, \
-                     details, recorded_by, recorded_at) ",
-                );
-                b.push_values(chunk.iter(), |mut v, (id, h, p)| {
-                    let kind = match (p.existing, p.returning) {
-                        (None, _) => "registered",
-                        (Some(_), true) => "moved_in",
-                        (Some(_), false) => "changed",
-                    };
-                    let mut details = fields_summary(&p.fields);
-                    details["source"] = json!(filename);
-                    v.push_bind(Uuid::now_v7())
-                        .push_bind(community.as_str())
-                        .push_bind(*id)
-                        .push_bind(*h)
-                        .push_bind(kind)
-                        .push_bind(today)
-                        .push_bind(details.to_string())
-                        .push_bind(&actor_name)
-                        .push_bind(at);
-                });
-                b.build().execute(&mut *tx).await?;
+                bulk::BulkTx::events(&mut tx, &common, &events).await?;
                 written += chunk.len();
                 progress(written);
             }
+            // A dissolved household someone is imported into is a household again.
+            sqlx::query(
+                "UPDATE household SET dissolved_at = NULL WHERE community_code = $1 AND dissolved_at IS NOT NULL \
+                 AND EXISTS (SELECT 1 FROM resident r WHERE r.household_id = household.id AND r.status = 'active')",
+            )
+            .bind(community.as_str())
+            .execute(&mut *tx)
+            .await?;
         });
+        tracing::info!(
+            community = %community,
+            file = filename,
+            rows = rows.len(),
+            ok = done.is_ok(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "register import written"
+        );
         done.map_err(StoreError::unique("resident", "document_number"))?;
         Ok(outcome)
     }

@@ -5,6 +5,7 @@
 //! register itself, `grid:*` and `visit:*` for grids and visits, always inside the actor's
 //! subtree. Document and phone numbers are encrypted with the row id as associated data.
 
+mod bulk;
 mod import;
 mod places;
 mod residents;
@@ -12,7 +13,7 @@ mod search;
 mod visits;
 
 pub use import::{ImportOutcome, ImportPlan, ImportRow, RowProblem};
-pub use places::{Building, Grid, Household, HouseholdLine};
+pub use places::{Building, Grid, Household, HouseholdEvent, HouseholdLine};
 pub use residents::{Event, KeepStored, MoveOut, ResidentDetail};
 pub(crate) use search::years_before;
 pub use search::{ExportRow, Population, ResidentQuery, ResidentSummary, Sort};

@@ -57,6 +57,19 @@ pub struct Household {
     pub last_visit: Option<String>,
 }
 
+/// One entry of a household's history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HouseholdEvent {
+    pub resident_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub on_date: time::Date,
+    pub details: String,
+    pub recorded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
 /// A household as a building's list shows it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct HouseholdLine {
@@ -182,6 +195,87 @@ impl Acting<'_> {
         });
         done.map_err(StoreError::unique("grid", "code"))?;
         self.grids(community).await?.into_iter().find(|g| g.id == id).ok_or(StoreError::NotFound("grid"))
+    }
+
+    /// Changes a grid's code and name, or retires it (only once no building is left in it) or
+    /// brings it back.
+    pub async fn update_grid(&self, grid: Uuid, code: &str, name: &str, retired: bool) -> StoreResult<Grid> {
+        self.check_right(Resource::Grid, Action::Update)?;
+        let community: String =
+            on_db!(self.store, |pool| sqlx::query_scalar("SELECT community_code FROM grid WHERE id = $1")
+                .bind(grid)
+                .fetch_optional(pool)
+                .await)?
+            .ok_or(StoreError::NotFound("grid"))?;
+        let community = stored_code(&community)?;
+        self.community_for(Resource::Grid, Action::Update, community).await?;
+        let mut c = linli_domain::validation::Checker::new();
+        let code = c.take("code", text(code, 20));
+        let name = c.take("name", text(name, 40));
+        let before =
+            self.grids(community).await?.into_iter().find(|g| g.id == grid).ok_or(StoreError::NotFound("grid"))?;
+        if retired && !before.retired && before.buildings > 0 {
+            c.push(FieldError::new("retired", "grid_has_buildings").with("count", before.buildings));
+        }
+        c.finish()?;
+        let (Some(code), Some(name)) = (code, name) else {
+            return Err(StoreError::Invalid(Invalid::one("name", "required")));
+        };
+        let action = match (before.retired, retired) {
+            (false, true) => "grid.retire",
+            (true, false) => "grid.reinstate",
+            _ => "grid.update",
+        };
+        let summary = json!({ "code": [before.code, code], "name": [before.name, name] });
+        let entry = Entry::new(community.to_string(), action, "grid", grid.to_string(), summary);
+        let done = audited!(self, &entry, |tx| {
+            sqlx::query(
+                "UPDATE grid SET code = $2, name = $3, \
+                 retired_at = CASE WHEN $4 THEN COALESCE(retired_at, $5) ELSE NULL END WHERE id = $1",
+            )
+            .bind(grid)
+            .bind(&code)
+            .bind(&name)
+            .bind(retired)
+            .bind(Ts(now()))
+            .execute(&mut *tx)
+            .await?;
+        });
+        done.map_err(StoreError::unique("grid", "code"))?;
+        self.grids(community).await?.into_iter().find(|g| g.id == grid).ok_or(StoreError::NotFound("grid"))
+    }
+
+    /// Removes a household that was opened by mistake or has emptied: only when nobody is
+    /// registered in it now. Its history stays; opening the address again brings it back.
+    pub async fn dissolve_household(&self, household: Uuid) -> StoreResult<()> {
+        self.check_right(Resource::Register, Action::Delete)?;
+        let row: Option<(String, i64)> = on_db!(self.store, |pool| {
+            sqlx::query_as(
+            "SELECT h.community_code, (SELECT count(*) FROM resident r WHERE r.household_id = h.id AND r.status = 'active') \
+             FROM household h WHERE h.id = $1 AND h.dissolved_at IS NULL"
+        )
+        .bind(household)
+        .fetch_optional(pool)
+        .await
+        })?;
+        let (community, members) = row.ok_or(StoreError::NotFound("household"))?;
+        let community = stored_code(&community)?;
+        self.check(Resource::Register, Action::Delete, &community)?;
+        if members > 0 {
+            return Err(StoreError::Invalid(Invalid(vec![
+                FieldError::new("household", "household_not_empty").with("count", members),
+            ])));
+        }
+        let entry =
+            Entry::new(community.to_string(), "household.dissolve", "household", household.to_string(), json!({}));
+        audited!(self, &entry, |tx| {
+            sqlx::query("UPDATE household SET dissolved_at = $2, head_id = NULL WHERE id = $1")
+                .bind(household)
+                .bind(Ts(now()))
+                .execute(&mut *tx)
+                .await?;
+        })?;
+        Ok(())
     }
 
     /// The grid's workers: accounts with the grid-worker role in the same community.
@@ -377,21 +471,60 @@ impl Acting<'_> {
         Ok((b, rows))
     }
 
+    /// What happened in a household, newest first: each member's registration, changes, moves
+    /// in and out, deaths.
+    pub async fn household_history(&self, household: Uuid, limit: i64) -> StoreResult<Vec<HouseholdEvent>> {
+        self.check_right(Resource::Register, Action::Read)?;
+        let community: Option<String> =
+            on_db!(self.store, |pool| sqlx::query_scalar("SELECT community_code FROM household WHERE id = $1")
+                .bind(household)
+                .fetch_optional(pool)
+                .await)?;
+        let community = stored_code(&community.ok_or(StoreError::NotFound("household"))?)?;
+        self.check(Resource::Register, Action::Read, &community)?;
+        let rows: Vec<HouseholdEvent> = on_db!(self.store, |pool| sqlx::query_as(
+            "SELECT e.resident_id, r.name, e.kind, e.on_date, e.details, e.recorded_by, e.recorded_at \
+             FROM resident_event e JOIN resident r ON r.id = e.resident_id WHERE e.household_id = $1 \
+             ORDER BY e.on_date DESC, e.recorded_at DESC LIMIT $2"
+        )
+        .bind(household)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows)
+    }
+
     /// The household at an address, made if there is none yet.
     pub async fn household_at(&self, building: Uuid, unit: &str, room: &str) -> StoreResult<Uuid> {
         let b = self.building_row(building).await?;
         self.community_for(Resource::Register, Action::Create, b.community_code).await?;
         let unit = optional_text(unit, 20).map_err(|e| e.at("unit"))?;
         let room = name_field("room", room, 20)?;
-        let found: Option<Uuid> = on_db!(self.store, |pool| sqlx::query_scalar(
-            "SELECT id FROM household WHERE building_id = $1 AND unit = $2 AND room = $3"
+        let found: Option<(Uuid, bool)> = on_db!(self.store, |pool| sqlx::query_as(
+            "SELECT id, dissolved_at IS NOT NULL FROM household WHERE building_id = $1 AND unit = $2 AND room = $3"
         )
         .bind(building)
         .bind(&unit)
         .bind(&room)
         .fetch_optional(pool)
         .await)?;
-        if let Some(id) = found {
+        if let Some((id, dissolved)) = found {
+            if dissolved {
+                // A dissolved household at the address is opened again, with its history.
+                let entry = Entry::new(
+                    b.community_code.to_string(),
+                    "household.reopen",
+                    "household",
+                    id.to_string(),
+                    json!({ "address": address(&b.name, &unit, &room) }),
+                );
+                audited!(self, &entry, |tx| {
+                    sqlx::query("UPDATE household SET dissolved_at = NULL WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                })?;
+            }
             return Ok(id);
         }
         let id = Uuid::now_v7();

@@ -396,7 +396,7 @@ impl Acting<'_> {
             return Ok(());
         }
         let at = Ts(now());
-        let details = json!({ "from": from, "to": to_household });
+        let details = json!({ "from": self.address_of(from).await?, "to": self.address_of(to_household).await? });
         let entry = Entry::new(community.to_string(), "resident.move", "resident", id.to_string(), details.clone());
         audited!(self, &entry, |tx| {
             sqlx::query("UPDATE resident SET household_id = $2, updated_at = $3 WHERE id = $1")
@@ -424,6 +424,17 @@ impl Acting<'_> {
                 .await?;
         })?;
         Ok(())
+    }
+
+    /// A household's address, for history entries people read.
+    async fn address_of(&self, household: Uuid) -> StoreResult<String> {
+        let (building, unit, room): (String, String, String) = on_db!(self.store, |pool| sqlx::query_as(
+            "SELECT b.name, h.unit, h.room FROM household h JOIN building b ON b.id = h.building_id WHERE h.id = $1"
+        )
+        .bind(household)
+        .fetch_one(pool)
+        .await)?;
+        Ok(super::address(&building, &unit, &room))
     }
 
     /// Records a move out of the community or a death; the record stays, with its history.

@@ -198,6 +198,8 @@ impl Acting<'_> {
     async fn matching(&self, q: &ResidentQuery, today: Date) -> StoreResult<(Vec<SummaryRow>, i64)> {
         let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         // One text box, read the way people type into it.
+        // Digits are the end of an ID or phone number, or a room number.
+        let room = text.clone().filter(|t| t.chars().all(|c| c.is_ascii_digit()));
         let (name_like, pinyin_like, tail, address_like) = match &text {
             None => (None, None, None, None),
             Some(t) if t.chars().all(|c| c.is_ascii_digit() || c == 'x' || c == 'X') && (3..=6).contains(&t.len()) => {
@@ -229,16 +231,20 @@ impl Acting<'_> {
              AND ($3 IS NULL OR r.status = $3) \
              AND ($4 IS NULL OR r.name LIKE $4 ESCAPE '\\' OR b.name LIKE $5 ESCAPE '\\' OR (h.unit || h.room) LIKE $5 ESCAPE '\\') \
              AND ($6 IS NULL OR r.pinyin LIKE $6 OR r.initials LIKE $6) \
-             AND ($7 IS NULL OR r.document_tail = $7 OR r.phone_tail = $7) \
+             AND ($7 IS NULL OR r.document_tail = $7 OR r.phone_tail = $7 OR h.room = $13) \
              AND ($8 IS NULL OR EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = $8)) \
              AND ($9 IS NULL OR r.birth_date <= $9) AND ($10 IS NULL OR r.birth_date >= $10) \
              AND ($11 IS NULL OR h.building_id = $11) AND ($12 IS NULL OR b.grid_id = $12)";
         let order = match q.sort {
-            Sort::Address => "b.name, h.unit, h.room, r.relation = 'head' DESC, r.birth_date",
+            // 2号楼 before 10号楼, room 302 before 1001.
+            Sort::Address => {
+                "length(b.name), b.name, length(h.unit), h.unit, length(h.room), h.room, r.relation = 'head' DESC, \
+                 r.birth_date"
+            }
             Sort::Name => "r.pinyin, r.name",
             Sort::Age => "r.birth_date, r.name",
         };
-        let list = for_engine(self.store, &format!("{SUMMARY_SELECT} {filter} ORDER BY {order} LIMIT $13 OFFSET $14"));
+        let list = for_engine(self.store, &format!("{SUMMARY_SELECT} {filter} ORDER BY {order} LIMIT $14 OFFSET $15"));
         let count = format!(
             "SELECT count(*) FROM resident r JOIN household h ON h.id = r.household_id JOIN building b ON b.id = h.building_id {filter}"
         );
@@ -259,6 +265,7 @@ impl Acting<'_> {
                     .bind(min_birth)
                     .bind(q.building)
                     .bind(q.grid)
+                    .bind(&room)
             };
         }
         let rows: Vec<SummaryRow> =

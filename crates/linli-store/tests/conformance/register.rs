@@ -464,6 +464,7 @@ async fn search_filters_sorts_and_scopes(store: Store) {
     assert_eq!(by("5678").await, ["吴凡"], "last four of the phone");
     assert_eq!(by("江滨苑").await, ["吴凡", "张秀兰"], "building name");
     assert_eq!(by("1单元101").await, ["王小明", "王芳"], "unit and room");
+    assert_eq!(by("202").await, ["张秀兰"], "a bare room number");
     assert!(by("不存在").await.is_empty());
     assert!(by("%").await.is_empty(), "LIKE wildcards are literal");
 

@@ -52,6 +52,29 @@ pub async fn create_grid(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct GridUpdate {
+    pub code: String,
+    pub name: String,
+    /// Retire the grid (only once it has no buildings) or bring it back.
+    #[serde(default)]
+    pub retired: bool,
+}
+
+/// Change a grid's code or name, or retire it.
+#[utoipa::path(put, path = "/grids/{id}", tag = "grids", params(("id" = String, Path)), request_body = GridUpdate,
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn update_grid(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<GridUpdate>,
+) -> Result<Json<Value>, AppError> {
+    json(state.store.acting(&api.actor).update_grid(id_param(&id)?, &b.code, &b.name, b.retired).await?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct WorkersBody {
     /// Accounts with the grid-worker role in the grid's community.
     pub workers: Vec<Uuid>,

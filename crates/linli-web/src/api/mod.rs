@@ -106,6 +106,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(register::update_building))
         .routes(routes!(register::household_at))
         .routes(routes!(register::household))
+        .routes(routes!(register::household_history))
+        .routes(routes!(register::dissolve_household))
         .routes(routes!(register::residents))
         .routes(routes!(register::register_resident))
         .routes(routes!(register::resident, register::update_resident))
@@ -118,6 +120,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(register_files::export))
         .routes(routes!(grids::grids, grids::create_grid))
         .routes(routes!(grids::set_workers))
+        .routes(routes!(grids::update_grid))
         .routes(routes!(grids::visits, grids::record_visit))
         .routes(routes!(grids::unvisited))
         .routes(routes!(grids::vulnerable))
@@ -147,11 +150,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
             Err(JsonRejection::JsonDataError(e)) => Err(AppError::MalformedJson(e.body_text())),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::MalformedJson(e.body_text())),
-            Err(other) => Err(AppError::BadRequest(if other.status().as_u16() == 413 {
-                "problem.msg.payload_too_large"
-            } else {
-                "problem.bad_request.detail"
-            })),
+            Err(other) if other.status().as_u16() == 413 => Err(AppError::PayloadTooLarge),
+            Err(_) => Err(AppError::BadRequest("problem.bad_request.detail")),
         }
     }
 }

@@ -129,6 +129,34 @@ pub async fn household(
     json(state.store.acting(&api.actor).household(id_param(&id)?).await?)
 }
 
+/// Remove a household nobody is registered in now (opened by mistake, or emptied); its
+/// history stays, and opening the address again brings it back.
+#[utoipa::path(post, path = "/households/{id}/dissolve", tag = "register", params(("id" = String, Path)),
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn dissolve_household(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    state.store.acting(&api.actor).dissolve_household(id_param(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What happened in a household, newest first (the last 200 entries).
+#[utoipa::path(get, path = "/households/{id}/history", tag = "register", params(("id" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn household_history(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    json(state.store.acting(&api.actor).household_history(id_param(&id)?, 200).await?)
+}
+
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
 pub struct ResidentSearch {

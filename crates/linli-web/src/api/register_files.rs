@@ -101,9 +101,7 @@ pub async fn import(
 ) -> Result<Json<ImportPreview>, AppError> {
     let community = code_param(&code)?;
     // The raw body, so the upload limit applies rather than the one for JSON bodies.
-    let body = axum::body::to_bytes(body, crate::app::UPLOAD_MAX)
-        .await
-        .map_err(|_| AppError::BadRequest("problem.msg.payload_too_large"))?;
+    let body = axum::body::to_bytes(body, crate::app::UPLOAD_MAX).await.map_err(|_| AppError::PayloadTooLarge)?;
     let acting = state.store.acting(&api.actor);
     let (file, plan) = register_sheet::plan(&acting, community, &body).await?;
     if !plan.is_clean() {

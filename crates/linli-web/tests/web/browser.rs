@@ -140,7 +140,7 @@ async fn grid_worker_records_a_visit_on_a_phone() {
     let h = a.household_at(b.id, "2", "601").await.expect("household");
     let input = linli_domain::register::ResidentInput {
         name: "陈桂英".into(),
-        document_number: crate::register::id_number("350103", "19380412", 24),
+        document_number: linli_testkit::register::id_number("350103", "19380412", 24),
         relation: "户主".into(),
         residence_type: "户籍".into(),
         tags: "独居老人".into(),

@@ -88,7 +88,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         org_at.push(((*code).to_owned(), org.id.to_string()));
         let b = a.save_building(c, None, &format!("矩阵楼{i}"), "", None).await.expect("building");
         let h = a.household_at(b.id, "1", "101").await.expect("household");
-        let id = crate::register::id_number("350103", "19500101", 10 + i as u32);
+        let id = linli_testkit::register::id_number("350103", "19500101", 10 + i as u32);
         let input = linli_domain::register::ResidentInput {
             name: format!("居民{}", ["甲", "乙", "丙", "丁"][i]),
             document_number: id.clone(),
@@ -429,7 +429,7 @@ fn cases(f: &Fixture, actor: &str) -> Vec<Case> {
                 "register resident",
                 Method::POST,
                 format!("/api/v1/households/{household}/residents"),
-                Some(person(crate::register::id_number(&code[..6], "19800101", 100 + n), "配偶")),
+                Some(person(linli_testkit::register::id_number(&code[..6], "19800101", 100 + n), "配偶")),
                 Resource::Register,
                 Action::Create,
                 None,

@@ -11,113 +11,11 @@ use reqwest::Client;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
+use linli_testkit::register::{id_number, register_rows, workbook};
+
 use crate::{location, problem};
 
 const MAIN: &str = "350103001001";
-
-/// A valid 18-digit ID number (GB 11643 check character).
-pub fn id_number(region: &str, birth: &str, seq: u32) -> String {
-    let body = format!("{region}{birth}{seq:03}");
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
-
-const HEADERS: [&str; 19] = [
-    "楼栋",
-    "单元",
-    "房号",
-    "网格",
-    "姓名",
-    "与户主关系",
-    "性别",
-    "证件类型",
-    "证件号码",
-    "出生日期",
-    "民族",
-    "手机号",
-    "户籍类型",
-    "就业状况",
-    "人员类别",
-    "残疾类别",
-    "残疾等级",
-    "其他标签",
-    "备注",
-];
-
-const SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
-    "郑",
-];
-const GIVEN: [&str; 20] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "华",
-    "平",
-];
-
-/// `n` rows in `buildings` buildings: households of three (head, spouse, child), every ID
-/// valid and distinct. Row `i` of the result is spreadsheet row `i + 2`.
-pub fn register_rows(n: usize, buildings: usize) -> Vec<Vec<String>> {
-    (0..n)
-        .map(|i| {
-            let h = i / 3;
-            let (b, k) = (h % buildings, h / buildings);
-            let (unit, room) = (k % 3 + 1, 101 + k / 3);
-            let (relation, year, male) = match i % 3 {
-                0 => ("户主", 1950 + (h % 40), true),
-                1 => ("配偶", 1952 + (h % 40), false),
-                _ => ("子女", 1985 + (h % 35), h % 2 == 0),
-            };
-            let day = 1 + (i / 1000) % 28;
-            let month = 1 + (i / 28_000) % 12;
-            // The sequence's last digit is the gender: odd for men.
-            let seq = ((i % 1000) / 2 * 2 + usize::from(male)) as u32 % 1000;
-            let birth = format!("{year}{month:02}{day:02}");
-            let id = id_number("350103", &birth, seq);
-            let name = format!("{}{}{}", SURNAMES[h % 20], GIVEN[(i / 20) % 20], GIVEN[i % 20]);
-            let tags = if i % 3 == 0 && year < 1960 && h % 5 == 0 { "空巢老人" } else { "" };
-            let phone = if i % 3 == 2 { String::new() } else { format!("139{:08}", i) };
-            [
-                format!("测试小区{}号楼", b + 1),
-                unit.to_string(),
-                room.to_string(),
-                String::new(),
-                name,
-                relation.to_owned(),
-                String::new(),
-                "居民身份证".to_owned(),
-                id,
-                String::new(),
-                "汉族".to_owned(),
-                phone,
-                "户籍".to_owned(),
-                String::new(),
-                tags.to_owned(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]
-            .into()
-        })
-        .collect()
-}
-
-pub fn workbook(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (c, h) in HEADERS.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).expect("header");
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                sheet.write_string(r as u32 + 1, c as u16, v).expect("cell");
-            }
-        }
-    }
-    book.save_to_buffer().expect("workbook")
-}
 
 /// Signs in and makes the buildings the rows refer to, through the API.
 pub async fn buildings(app: &TestApp, c: &Client, csrf: &str, n: usize) {
@@ -594,11 +492,62 @@ async fn api_flow_and_forbidden_paths(engine: Engine) {
     assert_eq!(d["status"], "moved_out");
     let kinds: Vec<&str> = d["events"].as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(kinds, ["moved_out", "household_changed", "changed", "registered"]);
+    let moved = d["events"][1]["details"].as_str().unwrap_or_default();
+    assert!(moved.contains("榕华花园1号楼 1单元 302") && moved.contains("2单元 501"), "moves name addresses: {moved}");
+    let history: Value = head
+        .get(app.url(&format!("/api/v1/households/{flat}/history")))
+        .send()
+        .await
+        .expect("history")
+        .json()
+        .await
+        .expect("json");
+    let kinds: Vec<&str> = history.as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["moved_out", "household_changed"], "the household's own history");
+    let r = other.get(app.url(&format!("/api/v1/households/{flat}/history"))).send().await.expect("history");
+    assert_eq!(r.status(), 404);
     assert_eq!(total(&app, &worker, "").await, 0, "moved-out residents leave the default list");
     assert_eq!(total(&app, &worker, "status=moved_out").await, 1);
     let r =
         worker.get(app.url(&format!("/api/v1/communities/{MAIN}/residents?sort=shoe"))).send().await.expect("bad sort");
     assert_eq!(r.status(), 422);
+
+    // Correcting mistakes: a grid renamed, not retired while it has buildings; an empty
+    // household removed (only by the head) and brought back by opening its address again.
+    let gid = grid["id"].as_str().unwrap_or_default().to_owned();
+    for (retired, want) in [(true, 422), (false, 200)] {
+        let r = head
+            .put(app.url(&format!("/api/v1/grids/{gid}")))
+            .header("x-csrf-token", &hc)
+            .json(&json!({ "code": "0101", "name": "江滨一网格", "retired": retired }))
+            .send()
+            .await
+            .expect("grid");
+        assert_eq!(r.status(), want);
+        let v: Value = r.json().await.expect("json");
+        if retired {
+            assert_eq!(v["errors"][0]["code"], "grid_has_buildings");
+        } else {
+            assert_eq!(v["name"], "江滨一网格");
+        }
+    }
+    let r = post(&app, &worker, &wc, &format!("/api/v1/households/{flat}/dissolve"), json!({})).await;
+    assert_eq!(r.status(), 403, "a window worker may not remove households");
+    let r = post(&app, &head, &hc, &format!("/api/v1/households/{flat}/dissolve"), json!({})).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(head.get(app.url(&format!("/api/v1/households/{flat}"))).send().await.expect("get").status(), 200);
+    let r =
+        post(&app, &head, &hc, &format!("/api/v1/buildings/{bid}/households"), json!({ "unit": "2", "room": "501" }))
+            .await;
+    assert_eq!(r.json::<Value>().await.expect("json")["id"], flat, "the address opens the same household again");
+    let someone = person(&id_number("350103", "19700101", 51), "户主", "");
+    let r = post(&app, &worker, &wc, &format!("/api/v1/households/{flat}/residents"), someone).await;
+    assert_eq!(r.status(), 201);
+    let r = post(&app, &head, &hc, &format!("/api/v1/households/{flat}/dissolve"), json!({})).await;
+    assert_eq!(
+        (r.status().as_u16(), problem(r).await["errors"][0]["code"].clone()),
+        (422, json!("household_not_empty"))
+    );
 }
 
 // The register's pages render for the community head with the demo's words, and the forms
@@ -608,7 +557,7 @@ async fn pages_and_forms(engine: Engine) {
     let c = app.client();
     let csrf = app.sign_in(&c, "shuji").await;
     for path in ["places", "population", "coverage", "import", ""] {
-        let r = c.get(app.url(&format!("/register/{MAIN}/{path}").trim_end_matches('/'))).send().await.expect("page");
+        let r = c.get(app.url(format!("/register/{MAIN}/{path}").trim_end_matches('/'))).send().await.expect("page");
         assert_eq!(r.status(), 200, "{path}");
         let html = r.text().await.expect("body");
         assert!(!html.contains("⟨?⟩"), "a message key is missing on {path}");

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use linli_store::seed::{DEMO_PASSWORD, MAIN_COMMUNITY, demo_logins};
+use linli_store::seed_register::REGISTER_GRID_WORKERS;
 use linli_web::AppState;
 use tokio::net::TcpListener;
 
@@ -12,8 +13,15 @@ use crate::config::Config;
 
 pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
     let store = open_migrated(&config).await?;
-    if demo && store.seed_demo().await? {
-        tracing::info!(db = %store.describe(), "seeded the demo data");
+    if demo {
+        if store.seed_demo().await? {
+            tracing::info!(db = %store.describe(), "seeded the demo data");
+        }
+        // Its own step, so a demo database from before the register gains one; it does nothing
+        // once the community has residents.
+        let started = std::time::Instant::now();
+        store.seed_demo_register().await?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo register ready");
     }
     let state = AppState::new(store.clone(), config.web(demo)).await?;
     let listener = TcpListener::bind(&config.listen).await.with_context(|| {
@@ -33,6 +41,11 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
             let role = linli_web::t(linli_web::Lang::Zh, &format!("role.{}", d.role.as_str()));
             println!("  {:<12} {}  {role} @ {}", d.username, d.name, d.node_name);
         }
+        let grid_worker = linli_web::t(linli_web::Lang::Zh, "role.grid_worker");
+        for (username, name) in REGISTER_GRID_WORKERS {
+            println!("  {username:<12} {name}  {grid_worker} @ 榕华社区");
+        }
+        println!("台账 / register: http://{addr}/register/{MAIN_COMMUNITY}");
         println!("按 Ctrl+C 停止 / press Ctrl+C to stop");
     }
     linli_web::serve(listener, state, shutdown_signal()).await.context("server stopped with an error")?;

@@ -22,6 +22,15 @@ use crate::pages::layout::PageCtx;
 use crate::pages::{FormErrors, done, render, render_with};
 use crate::state::AppState;
 
+/// One line of a household's history (the details are on the resident's page).
+pub struct HistoryRow {
+    pub resident_id: String,
+    pub name: String,
+    pub kind: String,
+    pub on_date: String,
+    pub by: String,
+}
+
 #[derive(Template)]
 #[template(path = "register/household.html")]
 struct HouseholdPage {
@@ -29,8 +38,11 @@ struct HouseholdPage {
     h: Household,
     members: Vec<Row>,
     visits: Vec<Visit>,
+    history: Vec<HistoryRow>,
     can_add: bool,
     can_visit: bool,
+    can_dissolve: bool,
+    errors: FormErrors,
 }
 
 pub async fn page(
@@ -39,19 +51,65 @@ pub async fn page(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
+    render(&household_page(&state, &ctx, &me, id_param(&id)?, FormErrors::default()).await?)
+}
+
+async fn household_page(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &Me,
+    id: Uuid,
+    errors: FormErrors,
+) -> Result<HouseholdPage, AppError> {
     let acting = state.store.acting(&me.actor);
-    let h = acting.household(id_param(&id)?).await?;
+    let h = acting.household(id).await?;
     let visits = acting.visits(h.id).await.unwrap_or_default();
+    let history = acting
+        .household_history(h.id, 100)
+        .await?
+        .into_iter()
+        .map(|e| HistoryRow {
+            resident_id: e.resident_id.to_string(),
+            name: e.name,
+            kind: super::word(ctx.lang, "event_kind", &e.kind),
+            on_date: e.on_date.to_string(),
+            by: e.recorded_by,
+        })
+        .collect();
     let p = &me.actor.principal;
-    let page = HouseholdPage {
-        page: PageCtx::new(&ctx, "register.household"),
+    Ok(HouseholdPage {
+        page: PageCtx::new(ctx, "register.household"),
         members: h.members.iter().map(|m| Row::new(ctx.lang, m)).collect(),
         visits,
+        history,
         can_add: p.may(Resource::Register, Action::Create),
         can_visit: p.may(Resource::Visit, Action::Create),
+        can_dissolve: p.may(Resource::Register, Action::Delete) && h.members.iter().all(|m| m.status != "active"),
+        errors,
         h,
-    };
-    render(&page)
+    })
+}
+
+/// Removes an empty household, back to its building.
+pub async fn dissolve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(_): Form<super::import::Empty>,
+) -> Result<Response, AppError> {
+    let id = id_param(&id)?;
+    let acting = state.store.acting(&me.actor);
+    let building = acting.household(id).await?.building_id;
+    match acting.dissolve_household(id).await {
+        Ok(()) => Ok(done(jar, &ctx, "flash.deleted", &format!("/buildings/{building}"))),
+        Err(StoreError::Invalid(inv)) => {
+            let errors = FormErrors::from_error(&AppError::Invalid(inv), ctx.lang);
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &household_page(&state, &ctx, &me, id, errors).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One household's card for printing: the members in force, as the paper register lists them.

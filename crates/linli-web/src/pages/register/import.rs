@@ -135,7 +135,7 @@ async fn read_upload(ctx: &Ctx, mut form: Multipart) -> Result<(String, Vec<u8>)
             Some("_csrf") => csrf = field.text().await.map_err(unreadable)?,
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
-                let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("problem.msg.payload_too_large"))?;
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}

@@ -141,6 +141,31 @@ pub async fn create_grid(
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GridEdit {
+    code: String,
+    name: String,
+    retired: String,
+}
+
+pub async fn save_grid(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Path((code, id)): Path<(String, String)>,
+    Form(f): Form<GridEdit>,
+) -> Result<Response, AppError> {
+    let community = code_param(&code)?;
+    let grid = id_param(&id)?;
+    let retired = !f.retired.is_empty();
+    match state.store.acting(&me.actor).update_grid(grid, &f.code, &f.name, retired).await {
+        Ok(_) => Ok(done(jar, &ctx, "flash.saved", &format!("/register/{code}/places#grid-{grid}"))),
+        Err(e) => again(&state, &ctx, &me, community, &grid.to_string(), e).await,
+    }
+}
+
 /// Ticked workers arrive as repeated `worker` fields.
 #[derive(Default)]
 pub struct WorkersForm {
