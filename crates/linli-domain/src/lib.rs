@@ -14,6 +14,8 @@ pub mod register;
 pub mod rights;
 pub mod role;
 pub mod validation;
+pub mod window;
+pub mod workflow;
 
 pub use account::Username;
 pub use calendar::Calendar;

@@ -39,6 +39,14 @@ pub enum Resource {
     Grid,
     /// Household visits.
     Visit,
+    /// The service catalogue (服务项目) of a node.
+    Catalogue,
+    /// Service requests and the window's other records (consultations, appointment slots).
+    ServiceRequest,
+    /// A resident's own applications and appointments, as the resident sees them.
+    Application,
+    /// Posting requests through Open311 (tokens only).
+    Open311,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -55,7 +63,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 12] = [
+    pub const ALL: [Resource; 16] = [
         Resource::Node,
         Resource::Community,
         Resource::Organisation,
@@ -68,6 +76,10 @@ impl Resource {
         Resource::Register,
         Resource::Grid,
         Resource::Visit,
+        Resource::Catalogue,
+        Resource::ServiceRequest,
+        Resource::Application,
+        Resource::Open311,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +96,10 @@ impl Resource {
             Resource::Register => "register",
             Resource::Grid => "grid",
             Resource::Visit => "visit",
+            Resource::Catalogue => "catalogue",
+            Resource::ServiceRequest => "service_request",
+            Resource::Application => "application",
+            Resource::Open311 => "open311",
         }
     }
 
@@ -153,6 +169,22 @@ const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Grid, Delete, &[Admin, CommunityHead]),
     (Visit, Read, STAFF),
     (Visit, Create, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
+    (Catalogue, Read, STAFF),
+    // Streets and districts keep catalogues their communities adopt; communities add their own.
+    (Catalogue, Create, &[Admin, Supervisor, CommunityHead]),
+    (Catalogue, Update, &[Admin, Supervisor, CommunityHead]),
+    (Catalogue, Delete, &[Admin, Supervisor, CommunityHead]),
+    (ServiceRequest, Read, STAFF),
+    // Everyone who meets residents takes requests (首问负责): grid and social workers included.
+    (ServiceRequest, Create, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
+    (ServiceRequest, Update, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
+    (ServiceRequest, Export, &[Admin, Supervisor, CommunityHead, WindowWorker, Assessor]),
+    // Residents and volunteers apply, follow and book for themselves only (the store checks it).
+    (Application, Read, &[Resident, Volunteer]),
+    (Application, Create, &[Resident, Volunteer]),
+    (Application, Update, &[Resident, Volunteer]),
+    // Third-party apps and hotlines post through Open311 with a token; no role does.
+    (Open311, Create, &[]),
     // Whole values only for the roles whose work needs them (GB/T 35273 minimum necessity):
     // the window and social workers handle applications and cases; grid workers phone households.
     (IdNumber, Reveal, &[Admin, CommunityHead, WindowWorker, SocialWorker]),
@@ -177,6 +209,9 @@ impl TokenScope {
     /// Parses `resource:action`; only pairs a token may hold are accepted. Tokens never manage
     /// accounts or other tokens, and never reveal personal data.
     pub fn parse(s: &str) -> Option<TokenScope> {
+        if s.trim() == "open311" {
+            return Some(TokenScope(Open311, Create));
+        }
         let (r, a) = s.trim().split_once(':')?;
         let scope = TokenScope(Resource::parse(r)?, Action::parse(a)?);
         scope.grantable().then_some(scope)
@@ -186,7 +221,9 @@ impl TokenScope {
     /// the nationwide calendar.
     pub fn grantable(self) -> bool {
         let TokenScope(r, a) = self;
-        !matches!(r, User | Token | IdNumber | Phone) && (r, a) != (Calendar, Update) && declared().any(|d| d == (r, a))
+        !matches!(r, User | Token | IdNumber | Phone | Application)
+            && (r, a) != (Calendar, Update)
+            && declared().any(|d| d == (r, a))
     }
 
     pub fn all_grantable() -> impl Iterator<Item = TokenScope> {
@@ -196,6 +233,9 @@ impl TokenScope {
 
 impl fmt::Display for TokenScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == TokenScope(Open311, Create) {
+            return f.write_str("open311");
+        }
         write!(f, "{}:{}", self.0.as_str(), self.1.as_str())
     }
 }
@@ -297,9 +337,14 @@ mod tests {
         for r in [Resident, Volunteer] {
             for res in Resource::ALL {
                 for a in Action::ALL {
-                    assert!(!role_allows(r, res, a), "{r} must not {}:{}", res.as_str(), a.as_str());
+                    let own = res == Application && matches!(a, Read | Create | Update);
+                    assert_eq!(role_allows(r, res, a), own, "{r} {}:{}", res.as_str(), a.as_str());
                 }
             }
+        }
+        for role in Role::ALL {
+            assert!(!role_allows(role, Open311, Create), "only tokens post through Open311");
+            assert_eq!(role_allows(role, Application, Create), !role.is_staff(), "staff take requests, not apply");
         }
         // Assessors read and export, and change nothing.
         for res in Resource::ALL {
@@ -341,6 +386,9 @@ mod tests {
         assert_eq!(token.check(Node, Read, &code("350103002000")), Err(Denied::Scope));
         assert_eq!(token.scope_prefix(), "350103001");
         assert_eq!(TokenScope(Node, Read).to_string(), "node:read");
+        assert_eq!(TokenScope::parse("open311"), Some(TokenScope(Open311, Create)));
+        assert_eq!(TokenScope(Open311, Create).to_string(), "open311");
+        assert_eq!(TokenScope::parse("application:create"), None, "tokens never act as a resident");
         assert!(TokenScope::all_grantable().count() >= 10);
     }
 

@@ -23,11 +23,13 @@ pub mod register;
 pub mod secret;
 pub mod seed;
 pub mod seed_register;
+pub mod seed_window;
 pub mod session;
 pub mod token;
 mod ts;
 mod tx;
 pub mod user;
+pub mod window;
 
 pub use ts::Ts;
 

@@ -26,7 +26,12 @@ use crate::{StoreError, StoreResult};
 
 impl Acting<'_> {
     /// The right, then that `community` is a community the actor reaches.
-    async fn community_for(&self, resource: Resource, action: Action, community: DivisionCode) -> StoreResult<()> {
+    pub(crate) async fn community_for(
+        &self,
+        resource: Resource,
+        action: Action,
+        community: DivisionCode,
+    ) -> StoreResult<()> {
         self.check_right(resource, action)?;
         self.check(resource, action, &community)?;
         let node = self.store.node(community).await?;

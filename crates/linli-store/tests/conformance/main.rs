@@ -8,6 +8,7 @@ mod register;
 mod schema;
 mod tokens;
 mod tree;
+mod window;
 
 use linli_domain::DivisionCode;
 use linli_store::{Actor, Store};

@@ -59,8 +59,17 @@ on_both_engines!(check_and_demo_seed, key_rotation);
 /// Tables shared by all communities (the tree, accounts, the calendar, tokens) or distributed
 /// by their own node column (the audit log, by chain). Every other table belongs to one
 /// community and must carry `community_code` (see DESIGN.md, scale plan).
-const REFERENCE_TABLES: [&str; 8] =
-    ["api_token", "app_user", "audit_head", "audit_log", "calendar_day", "node", "setting", "user_session"];
+const REFERENCE_TABLES: [&str; 9] = [
+    "api_token",
+    "app_user",
+    "audit_head",
+    "audit_log",
+    "calendar_day",
+    "node",
+    "service_item", // distributed by its owner node (a district's catalogue serves its communities)
+    "setting",
+    "user_session",
+];
 
 // Both engines have the same tables and columns, and every tenant table has community_code.
 #[tokio::test]

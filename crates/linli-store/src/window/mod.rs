@@ -1,0 +1,15 @@
+//! The one-stop window (standard ch. 7–8, Appendix A): the service catalogue, the work-item
+//! engine's storage, service requests, and the notification outbox.
+//!
+//! Rights: `catalogue:*` for the catalogue, `service_request:*` for staff work, `application:*`
+//! for residents acting on their own requests, `open311:create` for tokens.
+
+mod catalogue;
+mod outbox;
+mod requests;
+mod workitem;
+
+pub use catalogue::ServiceItem;
+pub use outbox::{MAX_ATTEMPTS, Outgoing};
+pub use requests::{MoveInput, PublicStatus, QueueQuery, QueueRow, RequestDetail, Taken, WindowSummary, state_key};
+pub use workitem::{WorkEvent, WorkItem};

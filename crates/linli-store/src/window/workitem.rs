@@ -1,0 +1,302 @@
+//! The work-item engine's storage: numbering, items, their moves and history, for any flow.
+//!
+//! A flow module (service requests now; grid events and complaints later) decides *which*
+//! move is allowed with [`linli_domain::workflow::Flow::check`]; this module writes the
+//! outcome the same way for every flow: the item's new state, owner and clock, one history
+//! row, under an optimistic version check so two workers cannot both move the same item.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{Postgres, Sqlite, Transaction};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::acting::Actor;
+use crate::{Ts, now};
+
+/// A work item as every flow shares it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WorkItem {
+    pub id: Uuid,
+    pub community_code: String,
+    pub kind: String,
+    pub number: String,
+    pub state: String,
+    pub title: String,
+    pub owner_id: Option<Uuid>,
+    pub owner_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub accepted_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub due_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub version: i32,
+}
+
+/// The columns [`WorkItem`] reads, for `w` = work_item.
+macro_rules! work_item_columns {
+    () => {
+        "w.id, w.community_code, w.kind, w.number, w.state, w.title, w.owner_id, w.owner_name, w.created_at, \
+         w.accepted_at, w.due_at, w.closed_at, w.updated_at, w.version"
+    };
+}
+pub(crate) use work_item_columns;
+
+/// One line of an item's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkEvent {
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub reason: String,
+    pub details: Value,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    action: String,
+    from_state: String,
+    to_state: String,
+    actor_name: String,
+    at: OffsetDateTime,
+    reason: String,
+    details: String,
+}
+
+impl From<EventRow> for WorkEvent {
+    fn from(r: EventRow) -> Self {
+        WorkEvent {
+            details: serde_json::from_str(&r.details).unwrap_or(Value::Null),
+            action: r.action,
+            from_state: r.from_state,
+            to_state: r.to_state,
+            actor_name: r.actor_name,
+            at: r.at,
+            reason: r.reason,
+        }
+    }
+}
+
+/// A new item, as a flow creates it.
+pub(crate) struct NewItem<'a> {
+    pub id: Uuid,
+    pub community: &'a str,
+    pub kind: &'static str,
+    pub title: &'a str,
+    pub state: &'a str,
+    pub owner: Option<(Uuid, String)>,
+    pub accepted_at: Option<OffsetDateTime>,
+    pub due_at: Option<OffsetDateTime>,
+    pub day: Date,
+}
+
+/// A move's outcome, as a flow decided it.
+pub(crate) struct Outcome<'a> {
+    pub item: Uuid,
+    pub version: i32,
+    pub community: &'a str,
+    pub action: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub reason: &'a str,
+    pub details: &'a Value,
+    pub owner: Option<(Uuid, String)>,
+    pub accepted_at: Option<OffsetDateTime>,
+    pub due_at: Option<OffsetDateTime>,
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+/// The engine's writes inside an open transaction.
+pub(crate) trait WorkTx {
+    /// Creates the item with its human-readable number and first history row; returns the number's sequence.
+    async fn insert_work_item(
+        &mut self,
+        item: &NewItem<'_>,
+        actor: &Actor,
+        reason: &str,
+        details: &Value,
+    ) -> Result<i64, sqlx::Error>;
+    /// Applies a move if nobody moved the item since `version` was read; false when someone did.
+    async fn apply_move(&mut self, o: &Outcome<'_>, actor: &Actor) -> Result<bool, sqlx::Error>;
+    /// Queues a notification to the item's applicant (the phone encrypted with the item's id).
+    async fn enqueue(
+        &mut self,
+        community: &str,
+        item: Uuid,
+        recipient_enc: &[u8],
+        body: &str,
+    ) -> Result<(), sqlx::Error>;
+}
+
+macro_rules! impl_work_tx {
+    ($db:ty) => {
+        impl WorkTx for Transaction<'_, $db> {
+            async fn insert_work_item(
+                &mut self,
+                item: &NewItem<'_>,
+                actor: &Actor,
+                reason: &str,
+                details: &Value,
+            ) -> Result<i64, sqlx::Error> {
+                let day = item.day.to_string();
+                let seq: i64 = sqlx::query_scalar(
+                    "INSERT INTO work_item_sequence (community_code, day, last) VALUES ($1, $2, 1) \
+                     ON CONFLICT (community_code, day) DO UPDATE SET last = work_item_sequence.last + 1 \
+                     RETURNING last",
+                )
+                .bind(item.community)
+                .bind(&day)
+                .fetch_one(&mut **self)
+                .await?;
+                let code = linli_domain::DivisionCode::parse(item.community)
+                    .map_err(|_| sqlx::Error::Protocol(format!("bad community code {}", item.community)))?;
+                let number = linli_domain::window::request::request_number(&code, item.day, seq);
+                let at = now();
+                let (owner_id, owner_name) = item.owner.clone().map_or((None, String::new()), |(i, n)| (Some(i), n));
+                sqlx::query(
+                    "INSERT INTO work_item (id, community_code, kind, number, state, title, owner_id, owner_name, \
+                     created_at, accepted_at, due_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, 1)",
+                )
+                .bind(item.id)
+                .bind(item.community)
+                .bind(item.kind)
+                .bind(&number)
+                .bind(item.state)
+                .bind(item.title)
+                .bind(owner_id)
+                .bind(&owner_name)
+                .bind(Ts(at))
+                .bind(item.accepted_at.map(Ts))
+                .bind(item.due_at.map(Ts))
+                .execute(&mut **self)
+                .await?;
+                insert_event(self, item.community, item.id, "create", "", item.state, actor, reason, details, at)
+                    .await?;
+                Ok(seq)
+            }
+
+            async fn apply_move(&mut self, o: &Outcome<'_>, actor: &Actor) -> Result<bool, sqlx::Error> {
+                let at = now();
+                let (owner_id, owner_name) = o.owner.clone().map_or((None, None), |(i, n)| (Some(i), Some(n)));
+                let done = sqlx::query(
+                    "UPDATE work_item SET state = $3, owner_id = COALESCE($4, owner_id), \
+                     owner_name = COALESCE($5, owner_name), accepted_at = COALESCE($6, accepted_at), \
+                     due_at = COALESCE($7, due_at), closed_at = COALESCE($8, closed_at), updated_at = $9, \
+                     version = version + 1 WHERE id = $1 AND version = $2",
+                )
+                .bind(o.item)
+                .bind(o.version)
+                .bind(o.to)
+                .bind(owner_id)
+                .bind(owner_name)
+                .bind(o.accepted_at.map(Ts))
+                .bind(o.due_at.map(Ts))
+                .bind(o.closed_at.map(Ts))
+                .bind(Ts(at))
+                .execute(&mut **self)
+                .await?
+                .rows_affected();
+                if done == 0 {
+                    return Ok(false);
+                }
+                insert_event(self, o.community, o.item, o.action, o.from, o.to, actor, o.reason, o.details, at).await?;
+                Ok(true)
+            }
+
+            async fn enqueue(
+                &mut self,
+                community: &str,
+                item: Uuid,
+                recipient_enc: &[u8],
+                body: &str,
+            ) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "INSERT INTO outbox (id, community_code, work_item_id, channel, recipient_enc, body, created_at) \
+                     VALUES ($1, $2, $3, 'sms', $4, $5, $6)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(community)
+                .bind(item)
+                .bind(recipient_enc)
+                .bind(body)
+                .bind(Ts(now()))
+                .execute(&mut **self)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+/// One history row; a macro-free helper would need a generic executor, so it is per engine too.
+macro_rules! impl_insert_event {
+    ($name:ident, $db:ty) => {
+        #[allow(clippy::too_many_arguments)]
+        async fn $name(
+            tx: &mut Transaction<'_, $db>,
+            community: &str,
+            item: Uuid,
+            action: &str,
+            from: &str,
+            to: &str,
+            actor: &Actor,
+            reason: &str,
+            details: &Value,
+            at: OffsetDateTime,
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query(
+                "INSERT INTO work_item_event (id, community_code, work_item_id, action, from_state, to_state, \
+                 actor_id, actor_name, at, reason, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(community)
+            .bind(item)
+            .bind(action)
+            .bind(from)
+            .bind(to)
+            .bind(actor.user_id())
+            .bind(&actor.name)
+            .bind(Ts(at))
+            .bind(reason)
+            .bind(details.to_string())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+    };
+}
+
+mod sqlite_events {
+    use super::*;
+    impl_insert_event!(insert_event, Sqlite);
+    impl_work_tx!(Sqlite);
+}
+
+mod postgres_events {
+    use super::*;
+    impl_insert_event!(insert_event, Postgres);
+    impl_work_tx!(Postgres);
+}
+
+impl crate::Store {
+    /// An item's history, oldest first.
+    pub(crate) async fn work_history(&self, item: Uuid) -> crate::StoreResult<Vec<WorkEvent>> {
+        let rows: Vec<EventRow> = on_db!(self, |pool| sqlx::query_as(
+            "SELECT action, from_state, to_state, actor_name, at, reason, details FROM work_item_event \
+             WHERE work_item_id = $1 ORDER BY at, id"
+        )
+        .bind(item)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(WorkEvent::from).collect())
+    }
+}

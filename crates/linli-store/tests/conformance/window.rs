@@ -1,0 +1,343 @@
+//! The one-stop window: catalogue, the service-request flow with its forbidden paths,
+//! residents' own applications, the public look-up, queues, Open311 and the outbox — on both
+//! engines.
+
+use std::collections::BTreeMap;
+
+use linli_domain::rights::{Principal, Rights, TokenScope};
+use linli_domain::window::defaults::default_catalogue;
+use linli_domain::window::request::{RequestInput, Source};
+use linli_domain::window::{Category, ItemInput};
+use linli_domain::workflow::{Limit, due_at};
+use linli_domain::{Action, Resource};
+use linli_store::acting::Who;
+use linli_store::window::{MoveInput, QueueQuery, ServiceItem};
+use linli_store::{Actor, Store, StoreError};
+use linli_testkit::on_both_engines;
+use uuid::Uuid;
+
+use crate::{as_user, code, demo};
+
+const MAIN: &str = "350103001001";
+const SIBLING: &str = "350103001002";
+
+async fn setup(store: &Store) -> Vec<ServiceItem> {
+    demo(store).await;
+    store.seed_demo_window().await.expect("seed window");
+    let head = as_user(store, "shuji").await;
+    store.acting(&head).catalogue(code(MAIN)).await.expect("catalogue")
+}
+
+fn item<'a>(all: &'a [ServiceItem], code: &str) -> &'a ServiceItem {
+    all.iter().find(|i| i.code == code).unwrap_or_else(|| panic!("item {code}"))
+}
+
+fn codes<T: std::fmt::Debug>(r: Result<T, StoreError>) -> Vec<(String, &'static str)> {
+    match r {
+        Err(StoreError::Invalid(i)) => i.0.iter().map(|e| (e.field.clone(), e.code)).collect(),
+        other => panic!("expected an Invalid error, got {other:?}"),
+    }
+}
+
+fn request(name: &str, received: &[&str]) -> RequestInput {
+    RequestInput {
+        applicant_name: name.into(),
+        applicant_phone: "13905918888".into(),
+        fields: BTreeMap::from([("f1".to_owned(), "本人".to_owned())]),
+        received: received.iter().map(|s| (*s).to_owned()).collect(),
+        ..RequestInput::default()
+    }
+}
+
+fn mv(action: &str, reason: &str) -> MoveInput {
+    MoveInput { action: action.into(), reason: reason.into(), ..MoveInput::default() }
+}
+
+// The district's default catalogue is adopted by the communities; the guide finds items by
+// pinyin; a community adds its own items; nobody edits beside or above their node.
+async fn catalogue_and_guide(store: Store) {
+    let all = setup(&store).await;
+    assert_eq!(all.iter().filter(|i| i.adopted).count(), default_catalogue().len());
+    assert!(all.iter().all(|i| i.example && i.published && i.service_window == "1号综合受理窗口"));
+    let guide = store.service_guide(code(MAIN), "gljt").await.expect("guide");
+    assert_eq!(guide.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["高龄津贴申领"]);
+    assert_eq!(store.service_guide(code(MAIN), "gaoling").await.expect("pinyin").len(), 1);
+    assert_eq!(store.service_guide(code(MAIN), "").await.expect("all").len(), all.len());
+
+    let head = as_user(&store, "shuji").await;
+    let own = ItemInput {
+        code: "SQ-001".into(),
+        name: "社区活动室预约".into(),
+        category: "convenience".into(),
+        channels: vec!["window".into()],
+        ..ItemInput::default()
+    };
+    let f = own.validate().expect("valid");
+    let id = store.acting(&head).create_item(code(MAIN), &f, false).await.expect("own item");
+    assert!(matches!(
+        store.acting(&head).create_item(code(MAIN), &f, false).await,
+        Err(StoreError::Conflict { field: "code", .. })
+    ));
+    // Drafts stay out of the public guide.
+    assert!(store.service_guide(code(MAIN), "huodong").await.expect("guide").is_empty());
+    let published = ItemInput { published: "1".into(), ..own.clone() }.validate().expect("valid");
+    store.acting(&head).update_item(id, &published).await.expect("publish");
+    assert_eq!(store.service_guide(code(MAIN), "huodong").await.expect("guide").len(), 1);
+    assert_eq!(store.service_guide(code(SIBLING), "huodong").await.expect("sibling guide").len(), 0);
+    store.acting(&head).retire_item(id, true).await.expect("retire");
+    assert!(store.service_guide(code(MAIN), "huodong").await.expect("guide").is_empty());
+
+    // Dropping a district item takes it out of the community's guide only.
+    let gl = item(&all, "WM-001").id;
+    store.acting(&head).adopt_item(code(MAIN), gl, false, "").await.expect("drop");
+    assert!(store.service_guide(code(MAIN), "gljt").await.expect("guide").is_empty());
+    assert_eq!(store.service_guide(code(SIBLING), "gljt").await.expect("guide").len(), 1);
+    store.acting(&head).adopt_item(code(MAIN), gl, true, "2号窗口").await.expect("adopt again");
+
+    // Forbidden paths: a window worker cannot edit the catalogue, a head cannot edit the
+    // district's items or another community's catalogue.
+    let desk = as_user(&store, "chuangkou").await;
+    assert!(matches!(store.acting(&desk).create_item(code(MAIN), &f, false).await, Err(StoreError::Forbidden)));
+    assert!(store.acting(&head).update_item(gl, &published).await.is_err(), "district item");
+    assert!(matches!(store.acting(&head).catalogue(code(SIBLING)).await, Err(StoreError::NotFound(_))));
+    let resident = as_user(&store, "jumin").await;
+    assert!(matches!(store.acting(&resident).catalogue(code(MAIN)).await, Err(StoreError::Forbidden)));
+}
+
+// Appendix A end to end: intake with a missing material and the one-time notice, acceptance
+// with a working-day deadline, first-responder ownership and hand-over, transfer, completion,
+// return visit, archive; every forbidden move is refused with its reason.
+async fn the_window_flow(store: Store) {
+    let all = setup(&store).await;
+    let gl = item(&all, "WM-001");
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+
+    // Bad input names every field.
+    let bad = RequestInput { applicant_phone: "12".into(), ..RequestInput::default() };
+    let got = codes(desk.take_request(code(MAIN), gl.id, &bad, Source::Window).await);
+    assert!(
+        got.contains(&("applicant_name".into(), "required")) && got.contains(&("fields.f1".into(), "required")),
+        "{got:?}"
+    );
+
+    let taken =
+        desk.take_request(code(MAIN), gl.id, &request("陈桂英", &["0", "2"]), Source::Window).await.expect("take");
+    assert_eq!(taken.state, "awaiting_materials");
+    assert!(linli_domain::window::request::looks_like_number(&taken.number), "{}", taken.number);
+    let d = desk.request(taken.id).await.expect("detail");
+    assert_eq!(d.missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["户口簿"]);
+    assert_eq!(d.phone_masked, "139****8888");
+    assert_eq!(d.work.owner_id, desk_actor.user_id(), "whoever takes it owns it");
+    assert!(d.work.due_at.is_none(), "the clock waits for the materials");
+    assert!(d.moves.contains(&"accept") && d.moves.contains(&"decline"));
+    let msgs = store.messages_for(taken.id).await.expect("outbox");
+    assert!(msgs[0].0.contains("需补正材料：户口簿"), "{msgs:?}");
+
+    // Accepting starts the clock from the item's limit in working days.
+    let before = linli_store::now();
+    desk.move_request(taken.id, &mv("accept", "")).await.expect("accept");
+    let d = desk.request(taken.id).await.expect("detail");
+    let cal = store.calendar().await.expect("calendar");
+    let accepted = d.work.accepted_at.expect("accepted");
+    assert!(accepted >= before);
+    assert_eq!(d.work.due_at, Some(due_at(&cal, accepted, Limit::WorkingDays(gl.time_limit_days))));
+    assert!(d.missing.is_empty());
+
+    // Forbidden moves: from the wrong state, without a reason, by someone who does not own it,
+    // on a stale page.
+    assert_eq!(codes(desk.move_request(taken.id, &mv("accept", "")).await), [("action".into(), "move_not_from")]);
+    assert_eq!(codes(desk.move_request(taken.id, &mv("complete", " ")).await), [("action".into(), "move_reason")]);
+    assert_eq!(codes(desk.move_request(taken.id, &mv("fly", "")).await), [("action".into(), "move_unknown")]);
+    let social_actor = as_user(&store, "shegong").await;
+    let social = store.acting(&social_actor);
+    assert_eq!(
+        codes(social.move_request(taken.id, &mv("complete", "好了")).await),
+        [("action".into(), "move_not_yours")]
+    );
+    let stale = MoveInput { version: Some(1), ..mv("complete", "好了") };
+    assert!(matches!(desk.move_request(taken.id, &stale).await, Err(StoreError::Conflict { field: "version", .. })));
+    let assessor = as_user(&store, "pingshen").await;
+    assert!(matches!(
+        store.acting(&assessor).move_request(taken.id, &mv("complete", "x")).await,
+        Err(StoreError::Forbidden)
+    ));
+    let sibling = as_user(&store, "minjiang").await;
+    assert!(matches!(store.acting(&sibling).request(taken.id).await, Err(StoreError::NotFound(_))));
+
+    // A recorded hand-over moves the ownership; the former owner then only watches.
+    let hand =
+        MoveInput { to_user: social_actor.user_id().expect("user").to_string(), ..mv("hand_over", "社工跟进") };
+    desk.move_request(taken.id, &hand).await.expect("hand over");
+    assert_eq!(codes(desk.move_request(taken.id, &mv("complete", "x")).await), [("action".into(), "move_not_yours")]);
+    let bad_hand =
+        MoveInput { to_user: as_user(&store, "jumin").await.user_id().expect("u").to_string(), ..mv("hand_over", "x") };
+    assert_eq!(codes(social.move_request(taken.id, &bad_hand).await), [("to_user".into(), "hand_over_to")]);
+
+    // 转办 sets the receiving office's deadline; its feedback brings it back.
+    let transfer =
+        MoveInput { office: "台江区民政局".into(), office_days: "3".into(), ..mv("transfer", "请审批") };
+    social.move_request(taken.id, &transfer).await.expect("transfer");
+    let d = social.request(taken.id).await.expect("detail");
+    assert_eq!(d.work.state, "transferred");
+    assert_eq!(d.transfer_office, "台江区民政局");
+    assert!(d.transfer_due_at.is_some());
+    social.move_request(taken.id, &mv("transfer_back", "区民政局已审批")).await.expect("back");
+    social.move_request(taken.id, &mv("complete", "审批通过，次月发放")).await.expect("complete");
+    // Anyone on the staff may record a return visit; only the owner archives.
+    desk.move_request(taken.id, &mv("return_visit", "电话回访：满意")).await.expect("return visit");
+    assert_eq!(codes(desk.move_request(taken.id, &mv("archive", "")).await), [("action".into(), "move_not_yours")]);
+    social.move_request(taken.id, &mv("archive", "")).await.expect("archive");
+    let d = desk.request(taken.id).await.expect("detail");
+    assert_eq!(d.work.state, "archived");
+    assert!(d.moves.is_empty());
+    let actions: Vec<&str> = d.history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["create", "accept", "hand_over", "transfer", "transfer_back", "complete", "return_visit", "archive"]
+    );
+    assert!(store.messages_for(taken.id).await.expect("outbox").iter().any(|(b, _)| b.contains("已办结")));
+
+    // 不予受理 needs a reason and closes it.
+    let other = desk.take_request(code(MAIN), gl.id, &request("林秀珍", &[]), Source::Phone).await.expect("take");
+    assert_eq!(codes(desk.move_request(other.id, &mv("decline", "")).await), [("action".into(), "move_reason")]);
+    desk.move_request(other.id, &mv("decline", "非本社区户籍")).await.expect("decline");
+    assert!(desk.request(other.id).await.expect("detail").work.closed_at.is_some());
+
+    // A grid worker meets residents too and may take requests; an assessor may not.
+    let grid = as_user(&store, "wangge").await;
+    assert!(
+        store
+            .acting(&grid)
+            .take_request(code(MAIN), gl.id, &request("张三", &["0", "1", "2"]), Source::Window)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        store.acting(&assessor).take_request(code(MAIN), gl.id, &request("张三", &[]), Source::Window).await,
+        Err(StoreError::Forbidden)
+    ));
+}
+
+// Residents apply online for themselves, follow and withdraw their own requests, and see
+// nobody else's; anyone can look a request up with its number and the phone given.
+async fn residents_apply_and_look_up(store: Store) {
+    let all = setup(&store).await;
+    let repair = item(&all, "BM-004");
+    let jumin = as_user(&store, "jumin").await;
+    let me = store.acting(&jumin);
+    let input = RequestInput {
+        fields: BTreeMap::from([("f1".to_owned(), "水电维修".to_owned())]),
+        ..request("李秀英", &[])
+    };
+    let taken = me.apply_online(code(MAIN), repair.id, &input).await.expect("apply");
+    assert_eq!(taken.state, "submitted");
+    let mine = me.my_requests().await.expect("mine");
+    assert!(mine.iter().any(|r| r.id == taken.id));
+    let d = me.request(taken.id).await.expect("own request");
+    assert_eq!(d.moves, ["withdraw"], "a resident can only withdraw");
+    assert_eq!(codes(me.move_request(taken.id, &mv("accept", "")).await), [("action".into(), "move_not_yours")]);
+    // Items without the online channel refuse online applications.
+    let cert = item(&all, "BM-005");
+    assert_eq!(codes(me.apply_online(code(MAIN), cert.id, &input).await), [("item".into(), "item_not_online")]);
+    // Not in another community, not someone else's request, not the staff queue.
+    assert!(me.apply_online(code(SIBLING), repair.id, &input).await.is_err());
+    let volunteer = as_user(&store, "zhiyuan").await;
+    assert!(matches!(store.acting(&volunteer).request(taken.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(me.window_queue(code(MAIN), &QueueQuery::default()).await, Err(StoreError::Forbidden)));
+
+    // The public look-up needs the number and the phone.
+    let status = store.lookup_request(&taken.number, "139 0591 8888").await.expect("look up");
+    assert_eq!((status.state.as_str(), status.applicant_masked.as_str()), ("submitted", "李**"));
+    assert!(matches!(store.lookup_request(&taken.number, "13905910000").await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.lookup_request("350103001001-20260101-9999", "13905918888").await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // The window takes it from the queue: the first to act owns it.
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+    desk.move_request(taken.id, &MoveInput { missing: vec!["9".into()], ..mv("request_materials", "") })
+        .await
+        .expect_err("bad index");
+    desk.move_request(taken.id, &mv("request_materials", "房屋照片")).await.expect("materials");
+    assert_eq!(desk.request(taken.id).await.expect("d").work.owner_id, desk_actor.user_id());
+    me.move_request(taken.id, &mv("supply_materials", "照片已上传")).await.expect("supply");
+    me.move_request(taken.id, &mv("withdraw", "已自行修好")).await.expect("withdraw");
+    assert_eq!(me.request(taken.id).await.expect("d").work.state, "withdrawn");
+}
+
+// The queue sorts by deadline and filters; the summary counts what is late; Open311 tokens
+// post; the outbox hands messages to the sender decrypted.
+async fn queues_open311_and_outbox(store: Store) {
+    let all = setup(&store).await;
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+    let (rows, total) =
+        desk.window_queue(code(MAIN), &QueueQuery { limit: 50, ..Default::default() }).await.expect("queue");
+    assert_eq!(rows.len() as i64, total);
+    let dues: Vec<_> = rows.iter().filter_map(|r| r.due_at).collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "most pressing first");
+    assert!(
+        rows.iter().any(|r| r.urgency == Some(linli_domain::workflow::Urgency::Overdue)),
+        "the demo has late requests"
+    );
+    let summary = desk.window_summary(code(MAIN)).await.expect("summary");
+    assert!(summary.overdue >= 1 && summary.awaiting_intake >= 1 && summary.awaiting_materials >= 1, "{summary:?}");
+    let first = &rows[0];
+    let (found, _) = desk
+        .window_queue(
+            code(MAIN),
+            &QueueQuery { q: first.number.clone(), limit: 10, state: "all".into(), ..Default::default() },
+        )
+        .await
+        .expect("by number");
+    assert_eq!(found.len(), 1);
+    let (mine, _) =
+        desk.window_queue(code(MAIN), &QueueQuery { mine: true, limit: 50, ..Default::default() }).await.expect("mine");
+    assert!(mine.iter().all(|r| r.owner_name.contains("chuangkou")));
+    assert!(
+        codes(desk.window_queue(code(MAIN), &QueueQuery { state: "nope".into(), ..Default::default() }).await).len()
+            == 1
+    );
+
+    // Open311: a token with the scope on the street posts into its communities only.
+    let token = Actor {
+        principal: Principal {
+            rights: Rights::Scopes([TokenScope(Resource::Open311, Action::Create)].into_iter().collect()),
+            node: Some(code("350103001000")),
+        },
+        who: Who::Token(Uuid::now_v7()),
+        name: "token 热线".into(),
+        ip: None,
+    };
+    let input = RequestInput {
+        fields: BTreeMap::from([("f1".to_owned(), "家政保洁".to_owned())]),
+        ..request("市民", &[])
+    };
+    let posted = store.acting(&token).open311_request(code(MAIN), "bm-004", &input).await.expect("post");
+    assert!(posted.token.is_some() && posted.state == "submitted");
+    assert!(matches!(
+        store.acting(&token).open311_request(code(MAIN), "XX-999", &input).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        store.acting(&token).open311_request(code("350103002001"), "BM-004", &input).await.is_err(),
+        "other street"
+    );
+    assert!(matches!(desk.window_queue(code(MAIN), &QueueQuery::default()).await.map(|_| ()), Ok(())));
+    let desk_post = desk.open311_request(code(MAIN), "BM-004", &input).await;
+    assert!(matches!(desk_post, Err(StoreError::Forbidden)), "staff accounts do not post through Open311");
+
+    // The outbox decrypts for the sender and records deliveries.
+    let pending = store.pending_messages(100).await.expect("pending");
+    assert!(pending.iter().any(|m| m.recipient == "13905918888" && m.body.contains("已提交")));
+    for m in &pending {
+        store.message_done(m.id, None).await.expect("sent");
+    }
+    assert!(store.pending_messages(100).await.expect("none").is_empty());
+    assert!(all.iter().any(|i| i.category == Category::Welfare));
+}
+
+on_both_engines!(catalogue_and_guide, the_window_flow, residents_apply_and_look_up, queues_open311_and_outbox);
