@@ -27,7 +27,7 @@ pub enum Clock {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct State {
-    pub code: &'static str,
+    pub name: &'static str,
     pub clock: Clock,
     /// Nothing can happen any more.
     pub terminal: bool,
@@ -90,8 +90,8 @@ impl MoveError {
 }
 
 impl Flow {
-    pub fn state(&self, code: &str) -> Option<&'static State> {
-        self.states.iter().find(|s| s.code == code)
+    pub fn state(&self, name: &str) -> Option<&'static State> {
+        self.states.iter().find(|s| s.name == name)
     }
 
     /// The moves open from `state` to `party`, in declaration order (the order of the buttons).
@@ -195,9 +195,9 @@ mod tests {
     const FLOW: Flow = Flow {
         kind: "test",
         states: &[
-            State { code: "new", clock: Clock::NotStarted, terminal: false },
-            State { code: "open", clock: Clock::Running, terminal: false },
-            State { code: "done", clock: Clock::Stopped, terminal: true },
+            State { name: "new", clock: Clock::NotStarted, terminal: false },
+            State { name: "open", clock: Clock::Running, terminal: false },
+            State { name: "done", clock: Clock::Stopped, terminal: true },
         ],
         moves: &[
             Move { action: "start", from: &["new"], to: "open", needs_reason: false, by: &[Party::Owner] },

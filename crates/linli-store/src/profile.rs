@@ -156,3 +156,30 @@ impl Acting<'_> {
         self.load_profile(code).await
     }
 }
+
+/// What a community publishes about its office (居务公开): address, opening hours and the
+/// office phone; nothing personal, so no sign-in is needed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PublicContacts {
+    pub name: String,
+    pub address: String,
+    pub service_hours: String,
+    pub phone: String,
+}
+
+impl crate::Store {
+    pub async fn public_contacts(&self, code: DivisionCode) -> StoreResult<PublicContacts> {
+        let node = self.node(code).await?;
+        if node.level != Level::Community {
+            return Err(StoreError::NotFound("community"));
+        }
+        let row: Option<(String, String, String)> = on_db!(self, |pool| sqlx::query_as(
+            "SELECT address, service_hours, phone FROM community_profile WHERE community_code = $1"
+        )
+        .bind(code.as_str())
+        .fetch_optional(pool)
+        .await)?;
+        let (address, service_hours, phone) = row.unwrap_or_default();
+        Ok(PublicContacts { name: node.name, address, service_hours, phone })
+    }
+}

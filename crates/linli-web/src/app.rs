@@ -22,7 +22,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
-use crate::{api, assets, context, csrf, limits, metrics, pages};
+use crate::{api, assets, context, csrf, limits, metrics, open311, pages};
 
 /// What forms and JSON bodies may weigh; extractors enforce it.
 pub const BODY_MAX: usize = 2 * 1024 * 1024;
@@ -55,9 +55,20 @@ macro_rules! surface {
 pub fn app(state: AppState) -> Router {
     let pages = surface!(pages::router(), state, context::for_pages, pages::render_errors);
     let api = surface!(api::router(), state, context::for_api, api::render_errors);
+    // Open311 authenticates by the api_key in the body (no cookies), so there is no CSRF to
+    // guard against and browser-based GeoReport clients on other sites may post; its errors
+    // are GeoReport's own, written by the handlers.
+    let open311 = open311::router()
+        .layer(middleware::from_fn_with_state(state.clone(), limits::public))
+        .layer(DefaultBodyLimit::max(BODY_MAX))
+        .layer(RequestBodyLimitLayer::new(BODY_MAX))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn_with_state(state.clone(), context::for_api));
 
     Router::new()
         .nest("/api/v1", api)
+        .nest("/open311/v2", open311)
         .merge(pages)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -82,11 +93,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let purge = tokio::spawn(housekeeping(state.clone()));
+    let outbox = tokio::spawn(crate::notify::run(state.store.clone(), Box::new(crate::notify::LogSender)));
     let router = app(state);
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     purge.abort();
+    outbox.abort();
     result
 }
 

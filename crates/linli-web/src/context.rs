@@ -216,7 +216,11 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
 
 /// Only keys the catalogue knows can be flashed, so a forged cookie shows nothing.
 fn flash_key(value: &str) -> Option<&'static str> {
-    const KEYS: [&str; 11] = [
+    const KEYS: [&str; 15] = [
+        "flash.request_taken",
+        "flash.request_materials",
+        "flash.request_moved",
+        "flash.applied",
         "flash.saved",
         "flash.visit_recorded",
         "flash.resident_registered",

@@ -118,6 +118,10 @@ impl AppError {
     pub fn field_errors(&self, lang: Lang) -> Vec<FieldMessage> {
         match self {
             AppError::Invalid(inv) => inv.0.iter().map(|e| FieldMessage::new(e, lang)).collect(),
+            // A stale version means someone else moved the thing first, not a duplicate.
+            AppError::Conflict { field: "version" } => {
+                vec![FieldMessage::new(&FieldError::new("version", "stale_version"), lang)]
+            }
             AppError::Conflict { field } => {
                 vec![FieldMessage::new(&FieldError::new(*field, "already_exists"), lang)]
             }

@@ -16,6 +16,8 @@ mod i18n;
 mod jobs;
 mod limits;
 mod metrics;
+pub mod notify;
+mod open311;
 mod pages;
 mod register_sheet;
 mod spreadsheet;

@@ -535,7 +535,7 @@ mod tests {
             effective_to: "2026-11-01".into(),
             ..ItemInput::default()
         };
-        let e = bad.validate().expect_err("invalid");
+        let e = bad.validate().expect_err("an invalid entry");
         let got: Vec<(&str, &str)> = e.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
             got,
@@ -558,9 +558,9 @@ mod tests {
     fn request_values_follow_the_item_fields() {
         let f = input().validate().expect("valid").fields;
         let mut v = BTreeMap::new();
-        assert_eq!(check_values(&f, &v).expect_err("missing").0[0].field, "fields.f1");
+        assert_eq!(check_values(&f, &v).expect_err("a missing field").0[0].field, "fields.f1");
         v.insert("f1".into(), "邻居".into());
-        assert_eq!(check_values(&f, &v).expect_err("bad choice").0[0].code, "choice");
+        assert_eq!(check_values(&f, &v).expect_err("not one of the choices").0[0].code, "choice");
         v.insert("f1".into(), "子女".into());
         assert_eq!(check_values(&f, &v), Ok(vec![("f1".into(), "与老人关系".into(), "子女".into())]));
         let num = [FormField {
@@ -571,6 +571,6 @@ mod tests {
             choices: vec![],
         }];
         let v = BTreeMap::from([("f1".to_owned(), "three".to_owned())]);
-        assert_eq!(check_values(&num, &v).expect_err("nan").0[0].code, "number");
+        assert_eq!(check_values(&num, &v).expect_err("not a number").0[0].code, "number");
     }
 }

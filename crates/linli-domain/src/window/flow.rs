@@ -14,14 +14,14 @@ use Party::{Applicant, Owner, Staff};
 pub const SERVICE_REQUEST: Flow = Flow {
     kind: "service_request",
     states: &[
-        State { code: "submitted", clock: Clock::NotStarted, terminal: false },
-        State { code: "awaiting_materials", clock: Clock::NotStarted, terminal: false },
-        State { code: "in_progress", clock: Clock::Running, terminal: false },
-        State { code: "transferred", clock: Clock::Running, terminal: false },
-        State { code: "completed", clock: Clock::Stopped, terminal: false },
-        State { code: "declined", clock: Clock::Stopped, terminal: true },
-        State { code: "withdrawn", clock: Clock::Stopped, terminal: true },
-        State { code: "archived", clock: Clock::Stopped, terminal: true },
+        State { name: "submitted", clock: Clock::NotStarted, terminal: false },
+        State { name: "awaiting_materials", clock: Clock::NotStarted, terminal: false },
+        State { name: "in_progress", clock: Clock::Running, terminal: false },
+        State { name: "transferred", clock: Clock::Running, terminal: false },
+        State { name: "completed", clock: Clock::Stopped, terminal: false },
+        State { name: "declined", clock: Clock::Stopped, terminal: true },
+        State { name: "withdrawn", clock: Clock::Stopped, terminal: true },
+        State { name: "archived", clock: Clock::Stopped, terminal: true },
     ],
     moves: &[
         Move {

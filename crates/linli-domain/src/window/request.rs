@@ -206,7 +206,7 @@ mod tests {
             received: vec!["7".into()],
             ..RequestInput::default()
         };
-        let e = input.validate(&fields, &materials()).expect_err("invalid");
+        let e = input.validate(&fields, &materials()).expect_err("an invalid request");
         let got: Vec<(&str, &str)> = e.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
             got,

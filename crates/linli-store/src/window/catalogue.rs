@@ -148,9 +148,8 @@ impl Store {
     pub async fn service_guide(&self, community: DivisionCode, q: &str) -> StoreResult<Vec<ServiceItem>> {
         let q = q.trim().to_lowercase();
         let pattern = format!("%{q}%");
-        let found: Vec<ItemRow> =
-            on_db!(self, |pool| {
-                sqlx::query_as(concat!(
+        let found: Vec<ItemRow> = on_db!(self, |pool| {
+            sqlx::query_as(concat!(
             "SELECT ",
             item_columns!(),
             ", cs.service_window, TRUE AS adopted FROM community_service cs JOIN service_item i ON i.id = cs.item_id \
@@ -163,7 +162,7 @@ impl Store {
         .bind(&pattern)
         .fetch_all(pool)
         .await
-            })?;
+        })?;
         let today = crate::today();
         Ok(rows(found)?.into_iter().filter(|i| i.in_force(today)).collect())
     }
@@ -176,9 +175,8 @@ impl Store {
 
     /// An adopted item of a community, whatever its state (the store's own lookups).
     pub(crate) async fn community_item(&self, community: DivisionCode, item: Uuid) -> StoreResult<ServiceItem> {
-        let row: Option<ItemRow> =
-            on_db!(self, |pool| {
-                sqlx::query_as(concat!(
+        let row: Option<ItemRow> = on_db!(self, |pool| {
+            sqlx::query_as(concat!(
             "SELECT ",
             item_columns!(),
             ", cs.service_window, TRUE AS adopted FROM community_service cs JOIN service_item i ON i.id = cs.item_id \
@@ -188,15 +186,14 @@ impl Store {
         .bind(item)
         .fetch_optional(pool)
         .await
-            })?;
+        })?;
         row.ok_or(StoreError::NotFound("service item"))?.try_into()
     }
 
     /// Items by their code in a community's catalogue (Open311 service codes).
     pub async fn item_by_code(&self, community: DivisionCode, code: &str) -> StoreResult<ServiceItem> {
-        let row: Option<ItemRow> =
-            on_db!(self, |pool| {
-                sqlx::query_as(concat!(
+        let row: Option<ItemRow> = on_db!(self, |pool| {
+            sqlx::query_as(concat!(
             "SELECT ",
             item_columns!(),
             ", cs.service_window, TRUE AS adopted FROM community_service cs JOIN service_item i ON i.id = cs.item_id \
@@ -206,7 +203,7 @@ impl Store {
         .bind(code.trim().to_ascii_uppercase())
         .fetch_optional(pool)
         .await
-            })?;
+        })?;
         row.ok_or(StoreError::NotFound("service item"))?.try_into()
     }
 }

@@ -5,11 +5,13 @@
 //! for residents acting on their own requests, `open311:create` for tokens.
 
 mod catalogue;
+mod open311;
 mod outbox;
 mod requests;
 mod workitem;
 
 pub use catalogue::ServiceItem;
+pub use open311::{PublicFilter, PublicRequest};
 pub use outbox::{MAX_ATTEMPTS, Outgoing};
 pub use requests::{MoveInput, PublicStatus, QueueQuery, QueueRow, RequestDetail, Taken, WindowSummary, state_key};
 pub use workitem::{WorkEvent, WorkItem};

@@ -340,9 +340,8 @@ impl Acting<'_> {
         .fetch_optional(pool)
         .await)?;
         let work = work.ok_or(StoreError::NotFound("service request"))?;
-        let row: RequestRow =
-            on_db!(self.store, |pool| {
-                sqlx::query_as(
+        let row: RequestRow = on_db!(self.store, |pool| {
+            sqlx::query_as(
             "SELECT item_id, item_name, time_limit_days, source, mode, applicant_name, phone_enc, applicant_user_id, \
              address, description, field_values, missing, transfer_office, transfer_due_at, token \
              FROM service_request WHERE work_item_id = $1"
@@ -350,8 +349,8 @@ impl Acting<'_> {
         .bind(id)
         .fetch_one(pool)
         .await
-            })
-            .map_err(StoreError::not_found("service request"))?;
+        })
+        .map_err(StoreError::not_found("service request"))?;
         let community = stored_code(&work.community_code)?;
         let party = match self.actor.principal.rights {
             Rights::Role(Role::Resident | Role::Volunteer) => {
@@ -567,7 +566,7 @@ impl Acting<'_> {
         self.community_for(Resource::ServiceRequest, Action::Read, community).await?;
         let states: Vec<String> = match q.state.trim() {
             "" | "open" => OPEN.iter().map(|s| (*s).to_owned()).collect(),
-            "all" => SERVICE_REQUEST.states.iter().map(|s| s.code.to_owned()).collect(),
+            "all" => SERVICE_REQUEST.states.iter().map(|s| s.name.to_owned()).collect(),
             s if SERVICE_REQUEST.state(s).is_some() => vec![s.to_owned()],
             _ => return Err(StoreError::Invalid(Invalid::one("state", "choice"))),
         };

@@ -14,6 +14,7 @@ pub(crate) mod register_files;
 mod session;
 mod tokens;
 mod users;
+mod window;
 
 use std::sync::Arc;
 
@@ -54,7 +55,8 @@ use crate::state::AppState;
         (name = "audit", description = "审计日志 / the audit log"),
         (name = "calendar", description = "工作日历 / working-day calendar"),
         (name = "register", description = "居民台账：楼栋、住户、居民、导入导出 / the register"),
-        (name = "grids", description = "网格与走访（GB/T 34300）/ grids and household visits")
+        (name = "grids", description = "网格与走访（GB/T 34300）/ grids and household visits"),
+        (name = "window", description = "服务项目与一站式窗口（第 7–8 章、附录 A）/ catalogue and the one-stop window")
     )
 )]
 struct ApiDoc;
@@ -124,6 +126,17 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(grids::visits, grids::record_visit))
         .routes(routes!(grids::unvisited))
         .routes(routes!(grids::vulnerable))
+        .routes(routes!(window::catalogue))
+        .routes(routes!(window::create_item))
+        .routes(routes!(window::update_item))
+        .routes(routes!(window::adopt))
+        .routes(routes!(window::take, window::queue))
+        .routes(routes!(window::summary))
+        .routes(routes!(window::request))
+        .routes(routes!(window::move_request))
+        .routes(routes!(window::mine))
+        .routes(routes!(window::lookup))
+        .routes(routes!(window::guide))
         .split_for_parts();
     let doc = Arc::new(doc);
     router

@@ -40,9 +40,9 @@ fn parts(slug: &str) -> &'static [Part] {
             part!("area.resources.venues"),
             part!("area.resources.equipment"),
         ],
-        "catalogue" => &[part!("area.catalogue.items"), part!("area.catalogue.guide")],
+        "catalogue" => &[part!("area.catalogue.items", "/catalogue"), part!("area.catalogue.guide", "/guide")],
         "delivery" => &[
-            part!("area.delivery.window"),
+            part!("area.delivery.window", "/window"),
             part!("area.delivery.calendar", "/admin/calendar"),
             part!("area.delivery.grid", "/grid"),
             part!("area.delivery.activities"),

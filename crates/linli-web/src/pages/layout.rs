@@ -112,6 +112,17 @@ fn nav(lang: Lang, path: &str, principal: Option<&Principal>) -> Vec<NavSection>
     if may(Resource::Visit, Action::Create) {
         workbench.push(item(lang, path, "/grid", "nav.visits"));
     }
+    if may(Resource::ServiceRequest, Action::Read) {
+        workbench.push(item(lang, path, "/window", "nav.window"));
+    }
+    if may(Resource::Catalogue, Action::Read) {
+        workbench.push(item(lang, path, "/catalogue", "nav.catalogue"));
+    }
+    if may(Resource::Application, Action::Read) {
+        workbench.push(item(lang, path, "/my/requests", "nav.my_requests"));
+    }
+    workbench.push(item(lang, path, "/guide", "nav.guide"));
+    workbench.push(item(lang, path, "/lookup", "nav.lookup"));
     let mut sections = vec![NavSection { label: i18n::t(lang, "nav.workbench"), items: workbench }];
     sections.push(NavSection {
         label: i18n::t(lang, "nav.standard"),

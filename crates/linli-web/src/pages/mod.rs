@@ -17,6 +17,7 @@ mod reauth;
 mod register;
 mod tokens;
 mod users;
+mod window;
 
 use askama::Template;
 use axum::Router;
@@ -89,6 +90,26 @@ pub fn router() -> Router<AppState> {
         .route("/residents/{id}/move", post(register::resident::move_household))
         .route("/residents/{id}/end", post(register::resident::end))
         .route("/residents/{id}/reveal", post(register::resident::reveal))
+        .route("/window", get(window::start))
+        .route("/window/{code}", get(window::desk::page))
+        .route("/window/{code}/new", get(window::desk::pick))
+        .route("/window/{code}/new/{item}", get(window::desk::intake_form).post(window::desk::take))
+        .route("/requests/{id}", get(window::request::page))
+        .route("/requests/{id}/move", post(window::request::act))
+        .route("/requests/{id}/print/{kind}", get(window::request::print))
+        .route("/catalogue", get(window::catalogue::start))
+        .route("/catalogue/{code}", get(window::catalogue::page))
+        .route("/catalogue/{code}/new", get(window::catalogue::new_form).post(window::catalogue::create))
+        .route("/catalogue/{code}/items/{id}", get(window::catalogue::edit_form).post(window::catalogue::save))
+        .route("/catalogue/{code}/items/{id}/adopt", post(window::catalogue::adopt))
+        .route("/catalogue/{code}/items/{id}/retired", post(window::catalogue::retire))
+        .route("/guide", get(window::guide::start))
+        .route("/guide/{code}", get(window::guide::guide))
+        .route("/guide/{code}/{item}", get(window::guide::guide_item))
+        .route("/guide/{code}/{item}/print", get(window::guide::guide_print))
+        .route("/guide/{code}/{item}/apply", get(window::guide::apply_form).post(window::guide::apply))
+        .route("/my/requests", get(window::guide::mine))
+        .route("/lookup", get(window::guide::lookup_form).post(window::guide::lookup))
         .route("/admin/nodes", get(nodes::page).post(nodes::create))
         .route("/admin/nodes/{code}/rename", post(nodes::rename))
         .route("/admin/nodes/{code}/retired", post(nodes::retire))

@@ -8,6 +8,7 @@ mod matrix;
 mod ops;
 mod pages;
 mod register;
+mod window;
 
 use reqwest::Response;
 

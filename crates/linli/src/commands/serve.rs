@@ -22,6 +22,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
         let started = std::time::Instant::now();
         store.seed_demo_register().await?;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo register ready");
+        store.seed_demo_window().await?;
     }
     let state = AppState::new(store.clone(), config.web(demo)).await?;
     let listener = TcpListener::bind(&config.listen).await.with_context(|| {
@@ -46,6 +47,9 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
             println!("  {username:<12} {name}  {grid_worker} @ 榕华社区");
         }
         println!("台账 / register: http://{addr}/register/{MAIN_COMMUNITY}");
+        println!(
+            "窗口 / window: http://{addr}/window/{MAIN_COMMUNITY}   办事指南 / guide: http://{addr}/guide/{MAIN_COMMUNITY}"
+        );
         println!("按 Ctrl+C 停止 / press Ctrl+C to stop");
     }
     linli_web::serve(listener, state, shutdown_signal()).await.context("server stopped with an error")?;

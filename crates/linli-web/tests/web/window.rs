@@ -1,0 +1,413 @@
+//! The one-stop window over real HTTP on both engines: the desk's forms from intake with a
+//! missing material to the printed notices, the JSON API with its refusals, the public guide
+//! and look-up, and Open311 GeoReport v2 in both formats, posting with an API key.
+
+use linli_store::Actor;
+use linli_testkit::{Engine, TestApp, engine_tests, spawn_app};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+use crate::{location, problem};
+
+const MAIN: &str = "350103001001";
+
+async fn app_with_window(engine: Engine) -> TestApp {
+    let app = spawn_app(engine).await;
+    app.store().seed_demo_window().await.expect("seed window");
+    app
+}
+
+/// The id of a catalogue item by its code, through the API.
+async fn item_id(app: &TestApp, c: &Client, code: &str) -> String {
+    let r = c.get(app.url(&format!("/api/v1/communities/{MAIN}/catalogue"))).send().await.expect("catalogue");
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    let item = v.as_array().expect("list").iter().find(|i| i["code"] == code).unwrap_or_else(|| panic!("{code}"));
+    item["id"].as_str().expect("id").to_owned()
+}
+
+async fn page(app: &TestApp, c: &Client, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.expect("page");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn post_form(app: &TestApp, c: &Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    c.post(app.url(path)).form(form).send().await.expect("post")
+}
+
+/// The request's current version, which each move form carries.
+fn version(html: &str) -> String {
+    let marker = "name=\"version\" value=\"";
+    let start = html.find(marker).map(|i| i + marker.len()).expect("a move form");
+    html[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
+// Appendix A at the desk, through the forms a worker uses: intake with a missing material and
+// the printed one-time notice, resuming, transfer, completion and its notice; bad fields and
+// forbidden moves come back in Chinese beside the form.
+async fn desk_pages(engine: Engine) {
+    let app = app_with_window(engine).await;
+    let c = app.client();
+    let csrf = app.sign_in(&c, "chuangkou").await;
+    let (status, html) = page(&app, &c, &format!("/window/{MAIN}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("已超期") && html.contains("待受理") && html.contains("受理新申请"), "{html:.3000}");
+    let (status, html) = page(&app, &c, &format!("/window/{MAIN}/new?q=gljt")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("高龄津贴申领") && !html.contains("人民调解"), "pinyin initials find the item");
+
+    let gl = item_id(&app, &c, "WM-001").await;
+    let intake = format!("/window/{MAIN}/new/{gl}");
+    let (status, html) = page(&app, &c, &intake).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("户口簿") && html.contains("申请人与老人关系"));
+
+    // Bad input: every field named, in Chinese, nothing recorded.
+    let r = post_form(&app, &c, &intake, &[("_csrf", &csrf), ("applicant_phone", "12345")]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("body");
+    assert!(html.contains("请输入 11 位手机号") && html.contains("必填"), "{html:.3000}");
+
+    // Two of three materials: the request waits in 补正 with a one-time notice.
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("applicant_name", "陈桂英"),
+        ("applicant_phone", "13905918888"),
+        ("f1", "子女"),
+        ("received", "0"),
+        ("received", "2"),
+        ("mode", "proxy"),
+    ];
+    let r = post_form(&app, &c, &intake, &form).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let request = location(&r);
+    assert!(request.starts_with("/requests/"));
+    let (_, html) = page(&app, &c, &request).await;
+    assert!(html.contains("待补正") && html.contains("需补正的材料") && html.contains("户口簿"), "{html:.4000}");
+    let (status, notice) = page(&app, &c, &format!("{request}/print/materials")).await;
+    assert_eq!(status, 200);
+    assert!(notice.contains("一次性告知书") && notice.contains("户口簿") && notice.contains("陈桂英"));
+    let (status, _) = page(&app, &c, &format!("{request}/print/completion")).await;
+    assert_eq!(status, 404, "no completion notice before completion");
+
+    // Forbidden and refused moves.
+    let move_url = format!("{request}/move");
+    let v = version(&html);
+    let r =
+        post_form(&app, &c, &move_url, &[("_csrf", &csrf), ("action", "complete"), ("reason", "x"), ("version", &v)])
+            .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("当前状态下不能进行这个操作"));
+    let r = post_form(&app, &c, &move_url, &[("_csrf", &csrf), ("action", "decline"), ("reason", ""), ("version", &v)])
+        .await;
+    assert!(r.text().await.expect("body").contains("请填写理由或结果"));
+
+    // Materials arrive: accept (the clock starts), print the receipt.
+    let r = post_form(&app, &c, &move_url, &[("_csrf", &csrf), ("action", "accept"), ("version", &v)]).await;
+    assert_eq!(r.status(), 303);
+    let stale = post_form(
+        &app,
+        &c,
+        &move_url,
+        &[("_csrf", &csrf), ("action", "transfer"), ("office", "区民政局"), ("reason", "审批"), ("version", &v)],
+    )
+    .await;
+    assert_eq!(stale.status(), 422, "a stale page cannot move the request again");
+    assert!(stale.text().await.expect("body").contains("刚被其他人处理过"));
+    let (_, html) = page(&app, &c, &request).await;
+    assert!(html.contains("办理中") && html.contains("5 个工作日"));
+    let (status, receipt) = page(&app, &c, &format!("{request}/print/receipt")).await;
+    assert_eq!(status, 200);
+    assert!(receipt.contains("受理回执") && receipt.contains("5 个工作日内"));
+
+    // Transfer to the district with its own limit, feedback, completion and its notice.
+    let v = version(&html);
+    let r = post_form(
+        &app,
+        &c,
+        &move_url,
+        &[
+            ("_csrf", &csrf),
+            ("action", "transfer"),
+            ("office", "台江区民政局"),
+            ("office_days", "3"),
+            ("reason", "请审批"),
+            ("version", &v),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &c, &request).await;
+    assert!(html.contains("转办中") && html.contains("台江区民政局"));
+    let v = version(&html);
+    post_form(
+        &app,
+        &c,
+        &move_url,
+        &[("_csrf", &csrf), ("action", "transfer_back"), ("reason", "已审批"), ("version", &v)],
+    )
+    .await;
+    let (_, html) = page(&app, &c, &request).await;
+    let v = version(&html);
+    let r = post_form(
+        &app,
+        &c,
+        &move_url,
+        &[("_csrf", &csrf), ("action", "complete"), ("reason", "审批通过，次月起发放"), ("version", &v)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (status, notice) = page(&app, &c, &format!("{request}/print/completion")).await;
+    assert_eq!(status, 200);
+    assert!(notice.contains("办结通知书") && notice.contains("审批通过，次月起发放"));
+
+    // Someone else's community, and a resident, see none of it.
+    let other = app.client();
+    app.sign_in(&other, "minjiang").await;
+    assert_eq!(page(&app, &other, &request).await.0, 404);
+    assert_eq!(page(&app, &other, &format!("/window/{MAIN}")).await.0, 404);
+    let resident = app.client();
+    app.sign_in(&resident, "jumin").await;
+    assert_eq!(page(&app, &resident, &format!("/window/{MAIN}")).await.0, 403);
+    assert_eq!(page(&app, &resident, &request).await.0, 404);
+}
+
+// The API: take, move, refusals as problem+json; a resident applies and follows their own; the
+// public guide and look-up need no sign-in.
+async fn api_and_public(engine: Engine) {
+    let app = app_with_window(engine).await;
+    let c = app.client();
+    let csrf = app.sign_in(&c, "chuangkou").await;
+    let repair = item_id(&app, &c, "BM-004").await;
+    let body = json!({
+        "item_id": repair, "applicant_name": "王建国", "applicant_phone": "13905917777",
+        "fields": { "f1": "水电维修" }, "received": []
+    });
+    let r = c
+        .post(app.url(&format!("/api/v1/communities/{MAIN}/requests")))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .expect("take");
+    assert_eq!(r.status(), 201);
+    let taken: Value = r.json().await.expect("json");
+    assert_eq!(taken["state"], "in_progress", "an item without materials is accepted at once");
+    let id = taken["id"].as_str().expect("id").to_owned();
+    let number = taken["number"].as_str().expect("number").to_owned();
+
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{id}/moves")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "action": "archive" }))
+        .send()
+        .await
+        .expect("move");
+    assert_eq!(r.status(), 422);
+    let p = problem(r).await;
+    assert_eq!(p["errors"][0]["field"], "action");
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{id}/moves")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "action": "complete", "reason": "已上门修好", "version": 0 }))
+        .send()
+        .await
+        .expect("stale");
+    assert_eq!(r.status(), 409);
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{id}/moves")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "action": "complete", "reason": "已上门修好" }))
+        .send()
+        .await
+        .expect("move");
+    assert_eq!(r.status(), 200);
+    let d: Value =
+        c.get(app.url(&format!("/api/v1/requests/{id}"))).send().await.expect("get").json().await.expect("json");
+    assert_eq!(d["work"]["state"], "completed");
+    assert_eq!(d["phone_masked"], "139****7777");
+    let r = c.get(app.url(&format!("/api/v1/communities/{MAIN}/requests?state=nope"))).send().await.expect("queue");
+    assert_eq!(r.status(), 422);
+    let q: Value = c
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/requests?state=all&q={number}")))
+        .send()
+        .await
+        .expect("queue")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(q["total"], 1);
+
+    // A resident applies online and sees only their own.
+    let me = app.client();
+    let mcsrf = app.sign_in(&me, "jumin").await;
+    let r = me
+        .post(app.url(&format!("/api/v1/communities/{MAIN}/requests")))
+        .header("x-csrf-token", &mcsrf)
+        .json(&body)
+        .send()
+        .await
+        .expect("apply");
+    assert_eq!(r.status(), 201);
+    let mine: Value = r.json().await.expect("json");
+    assert_eq!(mine["state"], "submitted");
+    let list: Value = me.get(app.url("/api/v1/me/requests")).send().await.expect("mine").json().await.expect("json");
+    assert!(list.as_array().expect("list").iter().any(|r| r["id"] == mine["id"]));
+    assert_eq!(me.get(app.url(&format!("/api/v1/requests/{id}"))).send().await.expect("other").status(), 404);
+    assert_eq!(
+        me.get(app.url(&format!("/api/v1/communities/{MAIN}/requests"))).send().await.expect("queue").status(),
+        403
+    );
+
+    // The public guide and look-up.
+    let anon = app.client();
+    let (status, html) = page(&app, &anon, &format!("/guide/{MAIN}?q=gaoling")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("高龄津贴申领"));
+    let gl = item_id(&app, &c, "WM-001").await;
+    let (status, html) = page(&app, &anon, &format!("/guide/{MAIN}/{gl}/print")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("居民身份证") && html.contains("《福建省老年人权益保障条例》"));
+    let token = app.form_token(&anon, "/lookup").await;
+    let r =
+        post_form(&app, &anon, "/lookup", &[("_csrf", &token), ("number", &number), ("phone", "13905917777")]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("body");
+    assert!(html.contains("已办结") && html.contains("王**") && !html.contains("13905917777"));
+    let r =
+        post_form(&app, &anon, "/lookup", &[("_csrf", &token), ("number", &number), ("phone", "13905910000")]).await;
+    assert_eq!(r.status(), 404, "a wrong phone finds nothing");
+    let r = anon
+        .post(app.url("/api/v1/lookup"))
+        .json(&json!({ "number": number, "phone": "13905917777" }))
+        .send()
+        .await
+        .expect("api lookup");
+    assert_eq!(r.status(), 200);
+}
+
+// Open311 GeoReport v2: discovery, services and definitions, posting with an api_key, reading
+// requests and tokens back — each in JSON and XML — and the spec's errors.
+async fn open311(engine: Engine) {
+    let app = app_with_window(engine).await;
+    let admin = Actor::system("test");
+    let node = linli_domain::DivisionCode::parse("350103001000").expect("street");
+    let (_, key) = app
+        .store()
+        .acting(&admin)
+        .create_token("12345 政务热线", node, &["open311".to_owned()], Some(30))
+        .await
+        .expect("token");
+    let (_, plain) = app
+        .store()
+        .acting(&admin)
+        .create_token("只读", node, &["register:read".to_owned()], Some(30))
+        .await
+        .expect("token");
+    let c = Client::new();
+    let get = |path: String| {
+        let c = c.clone();
+        let url = app.url(&path);
+        async move {
+            let r = c.get(url).send().await.expect("get");
+            let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            (r.status().as_u16(), ct, r.text().await.expect("body"))
+        }
+    };
+    let j = format!("jurisdiction_id={MAIN}");
+
+    let (s, ct, body) = get("/open311/v2/discovery.json".into()).await;
+    assert_eq!((s, ct.as_str()), (200, "application/json"));
+    assert!(body.contains("GeoReport_v2"));
+    let (s, ct, body) = get("/open311/v2/discovery.xml".into()).await;
+    assert_eq!(s, 200);
+    assert!(ct.starts_with("text/xml") && body.starts_with("<?xml") && body.contains("<discovery>"), "{body}");
+
+    let (s, _, body) = get(format!("/open311/v2/services.json?{j}")).await;
+    assert_eq!(s, 200);
+    let services: Value = serde_json::from_str(&body).expect("json");
+    let repair = services.as_array().expect("list").iter().find(|s| s["service_code"] == "BM-004").expect("BM-004");
+    assert_eq!((repair["metadata"].as_bool(), repair["group"].as_str()), (Some(true), Some("便民服务")));
+    let (_, _, xml) = get(format!("/open311/v2/services.xml?{j}")).await;
+    assert!(xml.contains("<services><service><service_code>"), "{xml:.300}");
+    let (s, _, def) = get(format!("/open311/v2/services/BM-004.xml?{j}")).await;
+    assert_eq!(s, 200);
+    assert!(def.contains("<datatype>singlevaluelist</datatype>") && def.contains("<key>水电维修</key>"), "{def}");
+
+    // Posting: form-encoded with api_key, attributes as attribute[code].
+    let form = [
+        ("jurisdiction_id", MAIN),
+        ("service_code", "BM-004"),
+        ("api_key", key.as_str()),
+        ("last_name", "林"),
+        ("first_name", "小红"),
+        ("phone", "13905916666"),
+        ("description", "楼道灯坏了"),
+        ("address_string", "榕华花园2号楼"),
+        ("attribute[f1]", "水电维修"),
+    ];
+    let r = c.post(app.url("/open311/v2/requests.json")).form(&form).send().await.expect("post");
+    assert_eq!(r.status(), 201);
+    let posted: Value = r.json().await.expect("json");
+    let number = posted[0]["service_request_id"].as_str().expect("id").to_owned();
+    let token = posted[0]["token"].as_str().expect("token").to_owned();
+    let (s, _, xml) = get(format!("/open311/v2/requests/{number}.xml?{j}")).await;
+    assert_eq!(s, 200);
+    assert!(xml.contains("<status>open</status>") && xml.contains("<description>楼道灯坏了</description>"), "{xml}");
+    assert!(!xml.contains("13905916666") && !xml.contains("小红"), "nothing personal in public reads");
+    let (_, _, body) = get(format!("/open311/v2/tokens/{token}.json?{j}")).await;
+    let t: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(t[0]["service_request_id"], number.as_str());
+    let (_, _, body) = get(format!("/open311/v2/requests.json?{j}&status=open&service_code=BM-004")).await;
+    let list: Value = serde_json::from_str(&body).expect("json");
+    assert!(list.as_array().expect("list").iter().all(|r| r["status"] == "open" && r["service_code"] == "BM-004"));
+    assert!(list.as_array().expect("list").iter().any(|r| r["service_request_id"] == number.as_str()));
+    // A request taken at the window is listed without what the resident told the window.
+    let (_, _, body) = get(format!("/open311/v2/requests.json?{j}&service_code=WM-002")).await;
+    let window: Value = serde_json::from_str(&body).expect("json");
+    assert!(window.as_array().expect("list").iter().all(|r| r["description"] == "" && r["address"] == ""));
+
+    // Errors, in the spec's shape and the format asked for.
+    let (s, _, body) = get("/open311/v2/services.json".into()).await;
+    assert_eq!(s, 400);
+    assert!(body.contains("\"code\":400") && body.contains("jurisdiction_id"));
+    let (s, _, xml) = get("/open311/v2/services.xml?jurisdiction_id=350103001000".into()).await;
+    assert_eq!(s, 404);
+    assert!(xml.contains("<errors><error><code>404</code>"), "{xml}");
+    let bad_key =
+        [("jurisdiction_id", MAIN), ("service_code", "BM-004"), ("api_key", "linli_nope"), ("phone", "13905916666")];
+    let r = c.post(app.url("/open311/v2/requests.json")).form(&bad_key).send().await.expect("post");
+    assert_eq!(r.status(), 403);
+    let wrong_scope = [
+        ("jurisdiction_id", MAIN),
+        ("service_code", "BM-004"),
+        ("api_key", plain.as_str()),
+        ("phone", "13905916666"),
+        ("attribute[f1]", "水电维修"),
+    ];
+    let r = c.post(app.url("/open311/v2/requests.json")).form(&wrong_scope).send().await.expect("post");
+    assert_eq!(r.status(), 403);
+    let no_phone = [
+        ("jurisdiction_id", MAIN),
+        ("service_code", "BM-004"),
+        ("api_key", key.as_str()),
+        ("attribute[f1]", "水电维修"),
+    ];
+    let r = c.post(app.url("/open311/v2/requests.xml")).form(&no_phone).send().await.expect("post");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("body").contains("phone"));
+    let r = c
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&[
+            ("jurisdiction_id", MAIN),
+            ("service_code", "XX-1"),
+            ("api_key", key.as_str()),
+            ("phone", "13905916666"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 404);
+}
+
+engine_tests!(desk_pages, api_and_public, open311);
