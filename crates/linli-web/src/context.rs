@@ -216,7 +216,9 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
 
 /// Only keys the catalogue knows can be flashed, so a forged cookie shows nothing.
 fn flash_key(value: &str) -> Option<&'static str> {
-    const KEYS: [&str; 15] = [
+    const KEYS: [&str; 17] = [
+        "flash.booked",
+        "flash.booking_cancelled",
         "flash.request_taken",
         "flash.request_materials",
         "flash.request_moved",

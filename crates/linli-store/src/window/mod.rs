@@ -4,13 +4,17 @@
 //! Rights: `catalogue:*` for the catalogue, `service_request:*` for staff work, `application:*`
 //! for residents acting on their own requests, `open311:create` for tokens.
 
+mod appointments;
 mod catalogue;
+mod consultations;
 mod open311;
 mod outbox;
 mod requests;
 mod workitem;
 
+pub use appointments::{Booking, SlotView};
 pub use catalogue::ServiceItem;
+pub use consultations::{Consultation, ConsultationInput};
 pub use open311::{PublicFilter, PublicRequest};
 pub use outbox::{MAX_ATTEMPTS, Outgoing};
 pub use requests::{MoveInput, PublicStatus, QueueQuery, QueueRow, RequestDetail, Taken, WindowSummary, state_key};

@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use linli_domain::rights::{Principal, Rights, TokenScope};
+use linli_domain::window::appointment::SlotsInput;
 use linli_domain::window::defaults::default_catalogue;
 use linli_domain::window::request::{RequestInput, Source};
 use linli_domain::window::{Category, ItemInput};
 use linli_domain::workflow::{Limit, due_at};
 use linli_domain::{Action, Resource};
 use linli_store::acting::Who;
-use linli_store::window::{MoveInput, QueueQuery, ServiceItem};
+use linli_store::window::{ConsultationInput, MoveInput, QueueQuery, ServiceItem};
 use linli_store::{Actor, Store, StoreError};
 use linli_testkit::on_both_engines;
 use uuid::Uuid;
@@ -340,4 +341,115 @@ async fn queues_open311_and_outbox(store: Store) {
     assert!(all.iter().any(|i| i.category == Category::Welfare));
 }
 
-on_both_engines!(catalogue_and_guide, the_window_flow, residents_apply_and_look_up, queues_open311_and_outbox);
+// Slots open on working days; residents book within capacity and their limit, change and
+// cancel their own; staff book for callers, see the day's bookings and mark them.
+async fn appointments(store: Store) {
+    setup(&store).await;
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+    let cal = store.calendar().await.expect("calendar");
+    let day = cal.add_working_days(linli_store::today(), 1);
+    let input = SlotsInput {
+        from: day.to_string(),
+        days: "2".into(),
+        times: "09:00-09:30, 10:00-10:30".into(),
+        capacity: "1".into(),
+        service_window: "1号窗口".into(),
+        ..SlotsInput::default()
+    };
+    assert_eq!(desk.open_slots(code(MAIN), &input).await.expect("open"), 4);
+    let past = SlotsInput { from: "2020-01-01".into(), ..input.clone() };
+    assert_eq!(codes(desk.open_slots(code(MAIN), &past).await), [("from".into(), "slot_date")]);
+    let jumin_actor = as_user(&store, "jumin").await;
+    let jumin = store.acting(&jumin_actor);
+    assert!(matches!(jumin.open_slots(code(MAIN), &input).await, Err(StoreError::Forbidden)));
+    let slots = jumin.slots(code(MAIN), day, 7, None).await.expect("slots");
+    assert_eq!(slots.len(), 4);
+    assert!(slots.iter().all(|s| s.left() == 1));
+
+    let first = jumin.book(slots[0].id, "李秀英", "13905910011", None).await.expect("book");
+    assert_eq!(codes(jumin.book(slots[0].id, "李秀英", "13905910011", None).await), [("slot".into(), "slot_full")]);
+    let volunteer_actor = as_user(&store, "zhiyuan").await;
+    let volunteer = store.acting(&volunteer_actor);
+    assert_eq!(codes(volunteer.book(slots[0].id, "陈宇", "13905910012", None).await), [("slot".into(), "slot_full")]);
+    assert_eq!(codes(jumin.book(slots[1].id, "", "123", None).await).len(), 2, "name and phone named");
+    let second = jumin.book(slots[1].id, "李秀英", "13905910011", None).await.expect("book");
+    jumin.book(slots[2].id, "李秀英", "13905910011", None).await.expect("book");
+    assert_eq!(
+        codes(jumin.book(slots[3].id, "李秀英", "13905910011", None).await),
+        [("slot".into(), "too_many_bookings")]
+    );
+
+    // Changing the time frees the old slot in the same step.
+    let moved = jumin.change_booking(first, slots[3].id).await.expect("change");
+    assert_ne!(moved, first);
+    volunteer.book(slots[0].id, "陈宇", "13905910012", None).await.expect("the freed slot");
+    assert!(matches!(volunteer.cancel_booking(second).await, Err(StoreError::NotFound(_))), "not theirs");
+    jumin.cancel_booking(second).await.expect("cancel");
+    assert_eq!(codes(jumin.cancel_booking(second).await), [(String::new(), "booking_not_open")]);
+    let mine = jumin.my_bookings().await.expect("mine");
+    assert_eq!(mine.iter().filter(|b| b.state == "booked").count(), 2);
+    assert_eq!(mine.iter().filter(|b| b.state == "cancelled").count(), 2);
+
+    // The window: a caller booked by phone, the day's list, marks only from the day on.
+    desk.book(slots[1].id, "电话预约", "13905910013", None).await.expect("staff books for a caller");
+    let day_list = desk.bookings_on(code(MAIN), day).await.expect("day");
+    // The first day: the volunteer in the freed slot and the caller; the resident's two moved on.
+    assert_eq!(day_list.iter().filter(|b| b.state == "booked").count(), 2, "{day_list:?}");
+    assert_eq!(day_list.iter().filter(|b| b.state == "cancelled").count(), 2);
+    assert!(day_list.iter().all(|b| b.phone_masked.contains("****")));
+    assert_eq!(codes(desk.mark_booking(moved, true).await), [(String::new(), "booking_not_due")]);
+    assert!(matches!(jumin.mark_booking(moved, true).await, Err(StoreError::Forbidden)));
+    let sibling = as_user(&store, "minjiang").await;
+    assert!(matches!(store.acting(&sibling).bookings_on(code(MAIN), day).await, Err(StoreError::NotFound(_))));
+
+    // Today's all-day slot: booked and marked on the day (skipped in the day's last minutes).
+    let now_cn = linli_store::now().to_offset(linli_domain::workflow::CHINA);
+    if cal.is_working_day(now_cn.date()) && now_cn.hour() < 23 {
+        let today = SlotsInput {
+            from: now_cn.date().to_string(),
+            times: "00:00-23:59".into(),
+            capacity: "5".into(),
+            ..SlotsInput::default()
+        };
+        desk.open_slots(code(MAIN), &today).await.expect("today");
+        let slot = jumin.slots(code(MAIN), now_cn.date(), 1, None).await.expect("slots");
+        let b = desk.book(slot[0].id, "现场", "13905910014", None).await.expect("walk-in");
+        desk.mark_booking(b, true).await.expect("attended");
+        assert_eq!(codes(desk.cancel_booking(b).await), [(String::new(), "booking_not_open")]);
+    }
+}
+
+// Consultations are logged with the answer, searched, and checked.
+async fn consultations(store: Store) {
+    let all = setup(&store).await;
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+    let input = ConsultationInput {
+        topic: "高龄津贴要带什么材料？".into(),
+        answer: "身份证、户口簿、银行卡".into(),
+        channel: "phone".into(),
+        item: item(&all, "WM-001").id.to_string(),
+        ..ConsultationInput::default()
+    };
+    desk.record_consultation(code(MAIN), &input).await.expect("record");
+    let bad = ConsultationInput { channel: "fax".into(), item: "nope".into(), ..ConsultationInput::default() };
+    assert_eq!(
+        codes(desk.record_consultation(code(MAIN), &bad).await),
+        [("topic".into(), "required"), ("channel".into(), "choice"), ("item".into(), "choice")]
+    );
+    let (list, total) = desk.consultations(code(MAIN), "户口簿", 20, 0).await.expect("list");
+    assert_eq!((list.len(), total), (1, 1));
+    assert_eq!(list[0].item_name.as_deref(), Some("高龄津贴申领"));
+    let resident = as_user(&store, "jumin").await;
+    assert!(matches!(store.acting(&resident).consultations(code(MAIN), "", 20, 0).await, Err(StoreError::Forbidden)));
+}
+
+on_both_engines!(
+    catalogue_and_guide,
+    the_window_flow,
+    residents_apply_and_look_up,
+    queues_open311_and_outbox,
+    appointments,
+    consultations
+);

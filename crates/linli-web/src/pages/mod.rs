@@ -94,6 +94,16 @@ pub fn router() -> Router<AppState> {
         .route("/window/{code}", get(window::desk::page))
         .route("/window/{code}/new", get(window::desk::pick))
         .route("/window/{code}/new/{item}", get(window::desk::intake_form).post(window::desk::take))
+        .route("/window/{code}/appointments", get(window::appointments::day))
+        .route("/window/{code}/slots", post(window::appointments::open_slots))
+        .route(
+            "/window/{code}/consultations",
+            get(window::appointments::consultations).post(window::appointments::record_consultation),
+        )
+        .route("/guide/{code}/book", get(window::appointments::slots_page))
+        .route("/appointments", post(window::appointments::book))
+        .route("/appointments/{id}/cancel", post(window::appointments::cancel))
+        .route("/appointments/{id}/mark", post(window::appointments::mark))
         .route("/requests/{id}", get(window::request::page))
         .route("/requests/{id}/move", post(window::request::act))
         .route("/requests/{id}/print/{kind}", get(window::request::print))

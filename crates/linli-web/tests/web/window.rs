@@ -410,4 +410,109 @@ async fn open311(engine: Engine) {
     assert_eq!(r.status(), 404);
 }
 
-engine_tests!(desk_pages, api_and_public, open311);
+// Appointments and consultations through the pages: the window opens slots, a resident books,
+// changes and cancels; the day's list; a consultation is logged.
+async fn appointment_pages(engine: Engine) {
+    let app = app_with_window(engine).await;
+    let c = app.client();
+    let csrf = app.sign_in(&c, "chuangkou").await;
+    let cal = app.store().calendar().await.expect("calendar");
+    let day = cal.add_working_days(linli_store::today(), 1).to_string();
+    let r = post_form(
+        &app,
+        &c,
+        &format!("/window/{MAIN}/slots"),
+        &[("_csrf", &csrf), ("from", &day), ("days", "1"), ("times", "9点-10点"), ("capacity", "2")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("格式应为 09:00-09:30"));
+    let r = post_form(
+        &app,
+        &c,
+        &format!("/window/{MAIN}/slots"),
+        &[("_csrf", &csrf), ("from", &day), ("days", "1"), ("times", "09:00-09:30, 09:30-10:00"), ("capacity", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+
+    let me = app.client();
+    let mcsrf = app.sign_in(&me, "jumin").await;
+    let (status, html) = page(&app, &me, &format!("/guide/{MAIN}/book")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("09:00–09:30") && html.contains("余 1 个"), "{html:.3000}");
+    let slot_ids: Vec<String> = html.split("name=\"slot\" value=\"").skip(1).map(|s| s[..36].to_owned()).collect();
+    assert_eq!(slot_ids.len(), 2);
+    let book = |slot: String, change: String| {
+        let (me, mcsrf) = (me.clone(), mcsrf.clone());
+        let url = app.url("/appointments");
+        async move {
+            me.post(url)
+                .form(&[
+                    ("_csrf", mcsrf.as_str()),
+                    ("slot", &slot),
+                    ("name", "李秀英"),
+                    ("phone", "13905910011"),
+                    ("change", &change),
+                    ("back", "/my/requests"),
+                ])
+                .send()
+                .await
+                .expect("book")
+        }
+    };
+    let r = book(slot_ids[0].clone(), String::new()).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/my/requests".to_owned()));
+    let r = book(slot_ids[0].clone(), String::new()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("已约满"));
+    let (_, mine) = page(&app, &me, "/my/requests").await;
+    assert!(mine.contains("我的预约") && mine.contains("09:00–09:30") && mine.contains("改约"));
+    let booking = mine.split("/appointments/").nth(1).map(|s| s[..36].to_owned()).expect("a booking");
+    let r = book(slot_ids[1].clone(), booking.clone()).await;
+    assert_eq!(r.status(), 303, "changed to the other slot");
+    let (_, day_html) = page(&app, &c, &format!("/window/{MAIN}/appointments?day={day}")).await;
+    assert!(
+        day_html.contains("李秀英") && day_html.contains("已取消") && day_html.contains("已预约"),
+        "{day_html:.4000}"
+    );
+    let (_, mine) = page(&app, &me, "/my/requests").await;
+    let open = mine
+        .split("/appointments/")
+        .skip(1)
+        .filter_map(|s| s.get(..36))
+        .find(|id| *id != booking)
+        .expect("the new booking")
+        .to_owned();
+    let r = me
+        .post(app.url(&format!("/appointments/{open}/cancel")))
+        .form(&[("_csrf", mcsrf.as_str()), ("back", "/my/requests")])
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 303);
+    // The day's bookings are staff work.
+    assert_eq!(page(&app, &me, &format!("/window/{MAIN}/appointments")).await.0, 403);
+
+    // Consultations.
+    let r = post_form(
+        &app,
+        &c,
+        &format!("/window/{MAIN}/consultations"),
+        &[("_csrf", &csrf), ("topic", ""), ("channel", "window")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = post_form(
+        &app,
+        &c,
+        &format!("/window/{MAIN}/consultations"),
+        &[("_csrf", &csrf), ("topic", "低保怎么申请？"), ("answer", "带户口簿和收入证明来窗口"), ("channel", "phone")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &c, &format!("/window/{MAIN}/consultations?q=低保")).await;
+    assert!(html.contains("低保怎么申请？") && html.contains("共 1 条咨询"));
+}
+
+engine_tests!(desk_pages, api_and_public, open311, appointment_pages);

@@ -203,7 +203,9 @@ pub async fn apply(
 struct MinePage {
     page: PageCtx,
     lines: Vec<Line>,
+    bookings: Vec<super::appointments::BookingLine>,
     guide: String,
+    book: String,
 }
 
 /// `/my/requests`: the signed-in resident's own requests.
@@ -212,7 +214,9 @@ pub async fn mine(State(state): State<AppState>, ctx: Ctx, me: Me) -> Result<Htm
     let page = MinePage {
         page: PageCtx::new(&ctx, "window.mine_title"),
         lines: rows.into_iter().map(|r| line(ctx.lang, r)).collect(),
+        bookings: super::appointments::my_bookings(&state, &me, ctx.lang).await?,
         guide: format!("/guide/{}", me.signed_in.user.node_code),
+        book: format!("/guide/{}/book", me.signed_in.user.node_code),
     };
     render(&page)
 }

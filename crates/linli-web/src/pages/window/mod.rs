@@ -1,6 +1,7 @@
 //! 一站式窗口 pages: the window's queue and intake, a request's page with its moves and printed
 //! notices, the catalogue, and the public side (service guide, online application, look-up).
 
+pub mod appointments;
 pub mod catalogue;
 pub mod desk;
 pub mod guide;
