@@ -191,3 +191,226 @@ async fn grid_worker_records_a_visit_on_a_phone() {
     assert!(text.contains("重点人群都已按周期走访"), "{text}");
     phone.close().await;
 }
+
+/// Clicks `element` and waits until the next page has replaced this one (a flash message on
+/// the old page must not pass for one on the new).
+async fn click_and_load(b: &Browser, element: fantoccini::elements::Element) {
+    b.client.execute("window.__linli_old_page = true;", vec![]).await.expect("mark the page");
+    element.click().await.expect("click");
+    for _ in 0..100 {
+        let old = b.client.execute("return window.__linli_old_page === true;", vec![]).await;
+        if matches!(old, Ok(serde_json::Value::Bool(false))) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the next page did not load");
+}
+
+/// Clicks the submit button of the move form for `action` on a request page (opening its
+/// `<details>` first, as a person would).
+async fn do_move(b: &Browser, action: &str, reason: &str, fields: &[(&str, &str)]) {
+    let details = b
+        .client
+        .find(Locator::XPath(&format!("//details[.//input[@name='action' and @value='{action}']]")))
+        .await
+        .unwrap_or_else(|_| panic!("a {action} form"));
+    if details.attr("open").await.expect("attr").is_none() {
+        details.find(Locator::Css("summary")).await.expect("summary").click().await.expect("open");
+    }
+    if !reason.is_empty() {
+        details
+            .find(Locator::Css("textarea[name=reason]"))
+            .await
+            .expect("reason")
+            .send_keys(reason)
+            .await
+            .expect("type");
+    }
+    for (name, value) in fields {
+        let input = details.find(Locator::Css(&format!("input[name={name}]"))).await.expect("field");
+        input.send_keys(value).await.expect("type");
+    }
+    let before = b.client.current_url().await.expect("url");
+    let button = details.find(Locator::Css("button[type=submit]")).await.expect("button");
+    click_and_load(b, button).await;
+    let flash = b.client.wait().for_element(Locator::Css("p.flash")).await.expect("moved").text().await.expect("text");
+    assert_eq!(flash, "已处理。", "{action} on {before}");
+}
+
+// The window's done-when in Chromium: a worker takes a request with a material missing and
+// prints the one-time notice, resumes it, transfers it, completes it and prints the completion
+// notice; a resident books an appointment and applies online from a phone.
+#[tokio::test]
+async fn the_window_in_a_browser() {
+    let app = spawn_app(Engine::Sqlite).await;
+    app.store().seed_demo_window().await.expect("window demo");
+    let base = app.url("");
+    let sys = linli_store::Actor::system("browser test");
+    let cal = app.store().calendar().await.expect("calendar");
+    let day = cal.add_working_days(linli_store::today(), 1);
+    let slots = linli_domain::window::appointment::SlotsInput {
+        from: day.to_string(),
+        days: "3".into(),
+        times: "09:00-09:30, 09:30-10:00".into(),
+        capacity: "3".into(),
+        service_window: "1号综合受理窗口".into(),
+        ..Default::default()
+    };
+    app.store().acting(&sys).open_slots(linli_testkit::code("350103001001"), &slots).await.expect("slots");
+
+    let b = Browser::start(Viewport::Desktop).await;
+    sign_in(&b, &base, "chuangkou").await;
+    b.client.goto(&format!("{base}/window")).await.expect("window");
+    let tiles = b.client.find(Locator::Css(".tiles")).await.expect("tiles").text().await.expect("text");
+    assert!(tiles.contains("已超期") && tiles.contains("待受理"), "{tiles}");
+    b.screenshot("window-desk-desktop").await;
+    b.client.find(Locator::LinkText("受理新申请")).await.expect("take").click().await.expect("click");
+    b.client.wait().for_element(Locator::Id("p-q")).await.expect("item search");
+    b.client.find(Locator::Id("p-q")).await.expect("q").send_keys("gljt\n").await.expect("search");
+    // Wait for the search result page before clicking (the link is on the full list too).
+    for _ in 0..50 {
+        if b.client.current_url().await.expect("url").as_str().contains("q=gljt") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let found = b.client.find_all(Locator::Css(".item-list li")).await.expect("results");
+    assert_eq!(found.len(), 1, "pinyin initials find exactly the one item");
+    b.client.find(Locator::LinkText("高龄津贴申领")).await.expect("found").click().await.expect("click");
+    b.client.wait().for_element(Locator::Id("r-name")).await.expect("intake form");
+    b.client.find(Locator::Id("r-name")).await.expect("name").send_keys("陈桂英").await.expect("type");
+    b.client.find(Locator::Id("r-phone")).await.expect("phone").send_keys("13905918888").await.expect("type");
+    b.client
+        .find(Locator::Css("select#r-f1 option[value='子女']"))
+        .await
+        .expect("relation")
+        .click()
+        .await
+        .expect("choose");
+    // Identity card and bank card handed in, the household register missing.
+    for i in ["0", "2"] {
+        b.client
+            .find(Locator::Css(&format!("input[name=received][value='{i}']")))
+            .await
+            .expect("box")
+            .click()
+            .await
+            .expect("tick");
+    }
+    b.screenshot("window-intake-desktop").await;
+    b.client
+        .find(Locator::Css("form.intake-form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    let flash = b.client.wait().for_element(Locator::Css("p.flash")).await.expect("flash").text().await.expect("text");
+    assert!(flash.contains("一次性告知书"), "{flash}");
+    let request_url = b.client.current_url().await.expect("url").to_string();
+    b.screenshot("window-request-desktop").await;
+
+    b.client.find(Locator::Css("a[href$='/print/materials']")).await.expect("notice").click().await.expect("click");
+    let notice =
+        b.client.wait().for_element(Locator::Css("article.notice")).await.expect("notice").text().await.expect("text");
+    assert!(notice.contains("户口簿") && notice.contains("一次性告知"), "{notice}");
+    b.screenshot("window-notice-desktop").await;
+
+    b.client.goto(&request_url).await.expect("back");
+    do_move(&b, "accept", "", &[]).await;
+    do_move(&b, "transfer", "请区民政局审批", &[("office", "台江区民政局"), ("office_days", "3")]).await;
+    let state = b.client.find(Locator::Css(".badge.state")).await.expect("state").text().await.expect("text");
+    assert_eq!(state, "转办中");
+    do_move(&b, "complete", "审批通过，次月起发放", &[]).await;
+    b.client
+        .find(Locator::Css("a[href$='/print/completion']"))
+        .await
+        .expect("completion")
+        .click()
+        .await
+        .expect("click");
+    let notice =
+        b.client.wait().for_element(Locator::Css("article.notice")).await.expect("notice").text().await.expect("text");
+    assert!(notice.contains("审批通过，次月起发放") && notice.contains("欢迎对本次服务进行评价"), "{notice}");
+    b.close().await;
+
+    // A resident on a phone: the guide, an appointment, an online application.
+    let phone = Browser::start(Viewport::Phone).await;
+    sign_in(&phone, &base, "jumin").await;
+    phone.client.goto(&format!("{base}/guide")).await.expect("guide");
+    phone
+        .client
+        .wait()
+        .for_element(Locator::LinkText("家政维修预约"))
+        .await
+        .expect("item")
+        .click()
+        .await
+        .expect("click");
+    phone
+        .client
+        .wait()
+        .for_element(Locator::LinkText("预约办理"))
+        .await
+        .expect("book link")
+        .click()
+        .await
+        .expect("click");
+    phone.client.wait().for_element(Locator::Css("form.book-form")).await.expect("slots");
+    phone.client.find(Locator::Id("b-phone")).await.expect("phone").send_keys("13905910011").await.expect("type");
+    phone.client.find(Locator::Css("input[name=slot]")).await.expect("first slot").click().await.expect("choose");
+    phone.screenshot("window-book-phone").await;
+    let submit = phone.client.find(Locator::Css("form.book-form button[type=submit]")).await.expect("book");
+    click_and_load(&phone, submit).await;
+    let flash =
+        phone.client.wait().for_element(Locator::Css("p.flash")).await.expect("flash").text().await.expect("text");
+    assert!(flash.contains("预约成功"), "{flash}");
+    let mine = phone.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(mine.contains("09:00–09:30") && mine.contains("已预约"), "{mine}");
+
+    phone.client.goto(&format!("{base}/guide")).await.expect("guide");
+    phone
+        .client
+        .wait()
+        .for_element(Locator::LinkText("家政维修预约"))
+        .await
+        .expect("item")
+        .click()
+        .await
+        .expect("click");
+    phone.client.wait().for_element(Locator::LinkText("网上申请")).await.expect("apply").click().await.expect("click");
+    phone.client.wait().for_element(Locator::Id("r-phone")).await.expect("form");
+    phone.client.find(Locator::Id("r-phone")).await.expect("phone").send_keys("13905910011").await.expect("type");
+    phone
+        .client
+        .find(Locator::Css("select#r-f1 option[value='水电维修']"))
+        .await
+        .expect("kind")
+        .click()
+        .await
+        .expect("choose");
+    phone.client.find(Locator::Id("r-desc")).await.expect("desc").send_keys("卫生间水管漏水").await.expect("type");
+    let overflow = phone
+        .client
+        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+        .await
+        .expect("measure");
+    assert_eq!(overflow.as_i64(), Some(0), "the application form fits a phone");
+    phone.screenshot("window-apply-phone").await;
+    phone
+        .client
+        .find(Locator::Css("form.intake-form button[type=submit]"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("click");
+    let flash =
+        phone.client.wait().for_element(Locator::Css("p.flash")).await.expect("flash").text().await.expect("text");
+    assert!(flash.contains("申请已提交"), "{flash}");
+    let page = phone.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(page.contains("待受理") && page.contains("卫生间水管漏水"), "{page}");
+    phone.screenshot("window-applied-phone").await;
+    phone.close().await;
+}

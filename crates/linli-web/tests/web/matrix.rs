@@ -31,6 +31,8 @@ struct Fixture {
     token_at: Vec<(String, String)>,
     /// Per community target: (code, household id, resident id, the resident's whole ID number).
     resident_at: Vec<(String, String, String, String)>,
+    /// Per community target: (code, the catalogue item every community adopted, a request).
+    request_at: Vec<(String, String, String)>,
 }
 
 /// Gives every target community an account and an organisation member with phone numbers,
@@ -43,6 +45,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let mut org_at = Vec::new();
     let mut token_at = Vec::new();
     let mut resident_at = Vec::new();
+    let mut request_at = Vec::new();
+    app.store().seed_demo_window().await.expect("window demo");
     for (i, (_, code)) in TARGETS.iter().enumerate() {
         let input = linli_domain::account::UserInput {
             username: format!("target{i}"),
@@ -99,8 +103,20 @@ async fn fixture(app: &TestApp) -> Fixture {
         };
         let r = a.register_resident(h, &input, linli_store::today(), false).await.expect("resident");
         resident_at.push(((*code).to_owned(), h.to_string(), r.to_string(), id));
+        // Every community offers the district's 政策咨询 item, which needs no materials.
+        let item = a.node_items(linli_testkit::code("350103000000")).await.expect("catalogue");
+        let item = item.iter().find(|i| i.code == "QT-001").expect("QT-001").id;
+        a.adopt_item(c, item, true, "").await.expect("adopt");
+        let input = linli_domain::window::request::RequestInput {
+            applicant_name: format!("申请人{i}"),
+            applicant_phone: format!("1360000000{i}"),
+            ..Default::default()
+        };
+        let taken =
+            a.take_request(c, item, &input, linli_domain::window::request::Source::Window).await.expect("request");
+        request_at.push(((*code).to_owned(), item.to_string(), taken.id.to_string()));
     }
-    Fixture { user_at, member_at, org_at, token_at, resident_at }
+    Fixture { user_at, member_at, org_at, token_at, resident_at, request_at }
 }
 
 /// One request of the matrix: what it is, what it needs, and how to send it.
@@ -382,6 +398,57 @@ fn cases(f: &Fixture, actor: &str) -> Vec<Case> {
         ] {
             let path = format!("/api/v1/communities/{code}/{suffix}");
             case(name, Method::GET, path, None, resource, action, Some("居民".into()), true);
+        }
+        for (name, suffix, resource) in [
+            ("read catalogue", "catalogue", Resource::Catalogue),
+            ("window figures", "window", Resource::ServiceRequest),
+            ("window queue", "requests", Resource::ServiceRequest),
+        ] {
+            let path = format!("/api/v1/communities/{code}/{suffix}");
+            case(name, Method::GET, path, None, resource, Action::Read, Some("申请人".into()), true);
+        }
+        case(
+            "add catalogue item",
+            Method::POST,
+            format!("/api/v1/nodes/{code}/catalogue"),
+            Some(
+                json!({ "code": format!("MX-{n}"), "name": format!("{actor} 的服务"), "category": "other", "channels": ["window"] }),
+            ),
+            Resource::Catalogue,
+            Action::Create,
+            None,
+            false,
+        );
+        if let Some((_, item, request)) = f.request_at.iter().find(|r| r.0 == code) {
+            // Residents and volunteers apply online for themselves; staff take requests.
+            let resident = matches!(actor, "jumin" | "zhiyuan");
+            let (resource, action) = if resident {
+                (Resource::Application, Action::Create)
+            } else {
+                (Resource::ServiceRequest, Action::Create)
+            };
+            case(
+                "take or apply for a request",
+                Method::POST,
+                format!("/api/v1/communities/{code}/requests"),
+                Some(
+                    json!({ "item_id": item, "applicant_name": format!("{actor}申请"), "applicant_phone": "13912345678" }),
+                ),
+                resource,
+                action,
+                None,
+                true,
+            );
+            case(
+                "read request",
+                Method::GET,
+                format!("/api/v1/requests/{request}"),
+                None,
+                Resource::ServiceRequest,
+                Action::Read,
+                Some("申请人".into()),
+                true,
+            );
         }
         case(
             "create grid",
@@ -735,7 +802,11 @@ async fn pages_follow_the_matrix(engine: Engine) {
     let f = fixture(&app).await;
     let own_user = &f.user_at[0].1;
     let sibling_user = &f.user_at[2].1;
-    let pages: [(&str, String, Resource, Option<&str>); 8] = [
+    let pages: [(&str, String, Resource, Option<&str>); 12] = [
+        ("window", "/window/350103001001".into(), Resource::ServiceRequest, Some("350103001001")),
+        ("sibling window", "/window/350103001002".into(), Resource::ServiceRequest, Some("350103001002")),
+        ("catalogue", "/catalogue/350103001001".into(), Resource::Catalogue, Some("350103001001")),
+        ("consultations", "/window/350103001001/consultations".into(), Resource::ServiceRequest, Some("350103001001")),
         ("community page", "/community/350103001001".into(), Resource::Community, Some("350103001001")),
         ("sibling community page", "/community/350103001002".into(), Resource::Community, Some("350103001002")),
         ("tree", "/admin/nodes".into(), Resource::Node, None),

@@ -293,9 +293,11 @@ pub async fn slots_page(
     let mut days: Vec<(String, Vec<SlotLine>)> = Vec::new();
     for s in slots.iter().filter(|s| s.left() > 0 && s.ends_at > linli_store::now()) {
         let line = slot_line(s);
+        let weekday = s.starts_at.to_offset(linli_domain::workflow::CHINA).weekday();
+        let label = format!("{} {}", line.day, weekday_name(ctx.lang, weekday));
         match days.last_mut() {
-            Some((d, list)) if *d == line.day => list.push(line),
-            _ => days.push((line.day.clone(), vec![line])),
+            Some((d, list)) if *d == label => list.push(line),
+            _ => days.push((label, vec![line])),
         }
     }
     let staff = me.signed_in.user.role.is_staff();
@@ -311,6 +313,19 @@ pub async fn slots_page(
         back: if staff { format!("/window/{community}/appointments") } else { "/my/requests".to_owned() },
     };
     render(&page)
+}
+
+fn weekday_name(lang: Lang, w: time::Weekday) -> &'static str {
+    let key = match w {
+        time::Weekday::Monday => "weekday.mon",
+        time::Weekday::Tuesday => "weekday.tue",
+        time::Weekday::Wednesday => "weekday.wed",
+        time::Weekday::Thursday => "weekday.thu",
+        time::Weekday::Friday => "weekday.fri",
+        time::Weekday::Saturday => "weekday.sat",
+        time::Weekday::Sunday => "weekday.sun",
+    };
+    crate::i18n::t(lang, key)
 }
 
 /// The signed-in resident's bookings, for their requests page.

@@ -248,6 +248,7 @@ struct NoticePage {
     today: String,
     materials: Vec<Material>,
     reason: String,
+    handler: String,
 }
 
 /// `/requests/{id}/print/{kind}`: one notice, for the printer (A4, black on white).
@@ -290,6 +291,7 @@ pub async fn print(
         today: linli_store::today().to_string(),
         materials,
         reason,
+        handler: d.work.owner_name.split(" (").next().unwrap_or_default().to_owned(),
         d,
     };
     render(&page)
