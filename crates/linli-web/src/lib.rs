@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod context;
 mod csrf;
+mod download;
 mod error;
 mod i18n;
 mod jobs;

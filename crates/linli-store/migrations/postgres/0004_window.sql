@@ -88,7 +88,7 @@ CREATE TABLE work_item_attachment (
     work_item_id    UUID NOT NULL REFERENCES work_item (id),
     name            TEXT NOT NULL,
     content_type    TEXT NOT NULL,
-    size            INTEGER NOT NULL,
+    size            BIGINT NOT NULL,
     sha256          TEXT NOT NULL,
     data            BYTEA NOT NULL,
     uploaded_by     TEXT NOT NULL,

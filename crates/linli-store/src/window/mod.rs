@@ -5,6 +5,7 @@
 //! for residents acting on their own requests, `open311:create` for tokens.
 
 mod appointments;
+mod attachments;
 mod catalogue;
 mod consultations;
 mod open311;
@@ -13,6 +14,7 @@ mod requests;
 mod workitem;
 
 pub use appointments::{Booking, SlotView};
+pub use attachments::{Attachment, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sniff};
 pub use catalogue::ServiceItem;
 pub use consultations::{Consultation, ConsultationInput};
 pub use open311::{PublicFilter, PublicRequest};

@@ -135,7 +135,7 @@ pub struct Taken {
 }
 
 #[derive(sqlx::FromRow)]
-struct RequestRow {
+pub(super) struct RequestRow {
     item_id: Uuid,
     item_name: String,
     time_limit_days: i32,
@@ -330,7 +330,7 @@ impl Acting<'_> {
     }
 
     /// Loads a request for the viewer: staff of its community, or the resident who applied.
-    async fn load_request(&self, id: Uuid) -> StoreResult<(WorkItem, RequestRow, Party)> {
+    pub(super) async fn load_request(&self, id: Uuid) -> StoreResult<(WorkItem, RequestRow, Party)> {
         let work: Option<WorkItem> = on_db!(self.store, |pool| sqlx::query_as(concat!(
             "SELECT ",
             work_item_columns!(),

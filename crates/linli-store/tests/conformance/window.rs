@@ -445,7 +445,37 @@ async fn consultations(store: Store) {
     assert!(matches!(store.acting(&resident).consultations(code(MAIN), "", 20, 0).await, Err(StoreError::Forbidden)));
 }
 
+// Files with a request: the applicant and the window add them while it is open; types are
+// read from the bytes; nobody else sees them.
+async fn attachments(store: Store) {
+    let all = setup(&store).await;
+    let jumin = as_user(&store, "jumin").await;
+    let me = store.acting(&jumin);
+    let input = RequestInput {
+        fields: BTreeMap::from([("f1".to_owned(), "水电维修".to_owned())]),
+        ..request("李秀英", &[])
+    };
+    let taken = me.apply_online(code(MAIN), item(&all, "BM-004").id, &input).await.expect("apply");
+    let pdf = b"%PDF-1.4 a scan".to_vec();
+    let id = me.attach(taken.id, "户口簿.pdf", &pdf).await.expect("attach");
+    assert_eq!(codes(me.attach(taken.id, "x.html", b"<html>").await), [("file".into(), "attach_type")]);
+    let big = [b"%PDF-".to_vec(), vec![0u8; linli_store::window::MAX_ATTACHMENT_BYTES]].concat();
+    assert_eq!(codes(me.attach(taken.id, "big.pdf", &big).await), [("file".into(), "attach_too_large")]);
+    let desk = as_user(&store, "chuangkou").await;
+    let (a, bytes) = store.acting(&desk).attachment(taken.id, id).await.expect("staff read");
+    assert_eq!((a.name.as_str(), a.content_type.as_str(), bytes), ("户口簿.pdf", "application/pdf", pdf.clone()));
+    store.acting(&desk).attach(taken.id, "照片.png", b"\x89PNG\r\n\x1a\n...").await.expect("the window adds one");
+    assert_eq!(me.attachments(taken.id).await.expect("list").len(), 2);
+    let volunteer = as_user(&store, "zhiyuan").await;
+    assert!(matches!(store.acting(&volunteer).attachment(taken.id, id).await, Err(StoreError::NotFound(_))));
+    let sibling = as_user(&store, "minjiang").await;
+    assert!(matches!(store.acting(&sibling).attachments(taken.id).await, Err(StoreError::NotFound(_))));
+    me.move_request(taken.id, &mv("withdraw", "")).await.expect("withdraw");
+    assert_eq!(codes(me.attach(taken.id, "late.pdf", &pdf).await), [("file".into(), "attach_closed")]);
+}
+
 on_both_engines!(
+    attachments,
     catalogue_and_guide,
     the_window_flow,
     residents_apply_and_look_up,

@@ -107,6 +107,11 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}", get(window::request::page))
         .route("/requests/{id}/move", post(window::request::act))
         .route("/requests/{id}/print/{kind}", get(window::request::print))
+        .route(
+            "/requests/{id}/files",
+            post(window::request::upload).layer(axum::extract::DefaultBodyLimit::max(window::request::UPLOAD_LIMIT)),
+        )
+        .route("/requests/{id}/files/{file}", get(window::request::download))
         .route("/catalogue", get(window::catalogue::start))
         .route("/catalogue/{code}", get(window::catalogue::page))
         .route("/catalogue/{code}/new", get(window::catalogue::new_form).post(window::catalogue::create))
@@ -141,6 +146,33 @@ pub fn router() -> Router<AppState> {
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// A multipart form with one file (`file`) and the CSRF token (`_csrf`): the file's name and
+/// bytes; an empty or missing file is a field error on `file`.
+pub async fn read_upload(ctx: &Ctx, mut form: axum::extract::Multipart) -> Result<(String, Vec<u8>), AppError> {
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let unreadable = |_| AppError::BadRequest("problem.msg.form_unreadable");
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.map_err(unreadable)?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    if !crate::csrf::tokens_match(&csrf, &ctx.csrf) {
+        tracing::warn!(path = %ctx.path, request_id = %ctx.request_id, "upload refused: CSRF token missing or stale");
+        return Err(AppError::CsrfRejected);
+    }
+    match file {
+        Some((name, bytes)) if !bytes.is_empty() => Ok((name, bytes)),
+        _ => Err(AppError::Invalid(linli_domain::Invalid(vec![linli_domain::FieldError::new("file", "import_empty")]))),
+    }
 }
 
 /// Field problems of a submitted form, looked up by field name in the template.

@@ -284,6 +284,35 @@ async fn api_and_public(engine: Engine) {
         .await
         .expect("api lookup");
     assert_eq!(r.status(), 200);
+
+    // The resident adds a scan to their application; it downloads as a file, never inline.
+    let mine_id = mine["id"].as_str().expect("id").to_owned();
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", mcsrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 scan".to_vec()).file_name("房屋照片 1.pdf"));
+    let r = me.post(app.url(&format!("/requests/{mine_id}/files"))).multipart(form).send().await.expect("upload");
+    assert_eq!(r.status(), 303);
+    let (status, html) = page(&app, &me, &format!("/requests/{mine_id}")).await;
+    assert_eq!(status, 200);
+    let file =
+        html.split(&format!("/requests/{mine_id}/files/")).nth(1).map(|s| s[..36].to_owned()).expect("a file link");
+    let r = c.get(app.url(&format!("/requests/{mine_id}/files/{file}"))).send().await.expect("download");
+    assert_eq!(r.status(), 200);
+    let cd = r.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(cd.starts_with("attachment;") && cd.contains("UTF-8''%E6%88%BF"), "{cd}");
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), b"%PDF-1.4 scan");
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", mcsrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(b"MZ\x90\x00".to_vec()).file_name("virus.exe"));
+    let r = me.post(app.url(&format!("/requests/{mine_id}/files"))).multipart(form).send().await.expect("upload");
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("只能上传 PDF、JPG 或 PNG"));
+    let other = app.client();
+    app.sign_in(&other, "zhiyuan").await;
+    assert_eq!(
+        other.get(app.url(&format!("/requests/{mine_id}/files/{file}"))).send().await.expect("get").status(),
+        404
+    );
 }
 
 // Open311 GeoReport v2: discovery, services and definitions, posting with an api_key, reading

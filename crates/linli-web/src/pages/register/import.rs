@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use linli_domain::{DivisionCode, FieldError, Invalid};
+use linli_domain::DivisionCode;
 use linli_store::register::{ImportPlan, ImportRow};
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use super::{Tabs, word};
 use crate::api::{code_param, id_param};
 use crate::auth::Me;
 use crate::context::Ctx;
-use crate::csrf::{Form, tokens_match};
+use crate::csrf::Form;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::pages::layout::PageCtx;
@@ -126,31 +126,6 @@ pub async fn template(_me: Me) -> Result<Response, AppError> {
 }
 
 /// Reads the multipart form by hand: the CSRF token and the file.
-async fn read_upload(ctx: &Ctx, mut form: Multipart) -> Result<(String, Vec<u8>), AppError> {
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let unreadable = |_| AppError::BadRequest("problem.msg.form_unreadable");
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.map_err(unreadable)?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
-                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    if !tokens_match(&csrf, &ctx.csrf) {
-        tracing::warn!(path = %ctx.path, request_id = %ctx.request_id, "upload refused: CSRF token missing or stale");
-        return Err(AppError::CsrfRejected);
-    }
-    match file {
-        Some((name, bytes)) if !bytes.is_empty() => Ok((name, bytes)),
-        _ => Err(AppError::Invalid(Invalid(vec![FieldError::new("file", "import_empty")]))),
-    }
-}
-
 /// Checks an upload: problems, or the preview with the button that imports it.
 pub async fn upload(
     State(state): State<AppState>,
@@ -161,7 +136,7 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let community = code_param(&code)?;
     let mut page = ImportPage::new(&state, &ctx, &me, community).await?;
-    let (filename, bytes) = match read_upload(&ctx, form).await {
+    let (filename, bytes) = match crate::pages::read_upload(&ctx, form).await {
         Ok(f) => f,
         Err(AppError::Invalid(inv)) => {
             page.file_error = Some(reason(ctx.lang, &inv.0));

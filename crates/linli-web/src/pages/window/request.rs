@@ -53,6 +53,16 @@ struct RequestPage {
     form: MoveForm,
     applicant: bool,
     notices: Vec<(&'static str, String)>,
+    files: Vec<FileLine>,
+    can_upload: bool,
+}
+
+pub struct FileLine {
+    pub id: String,
+    pub name: String,
+    pub size: String,
+    pub by: String,
+    pub at: String,
 }
 
 /// A move as posted by one of the page's forms.
@@ -161,6 +171,24 @@ async fn show(
     let needs = |a: &str| linli_domain::window::SERVICE_REQUEST.moves.iter().any(|m| m.action == a && m.needs_reason);
     let moves = d.moves.iter().map(|a| (*a, word(ctx.lang, "action", a), needs(a))).collect();
     let failed = if errors.is_empty() { String::new() } else { form.action.clone() };
+    let files = acting
+        .attachments(id)
+        .await?
+        .into_iter()
+        .map(|a| FileLine {
+            id: a.id.to_string(),
+            name: a.name,
+            size: if a.size >= 1024 * 1024 {
+                format!("{:.1} MB", a.size as f64 / 1048576.0)
+            } else {
+                format!("{} KB", (a.size + 1023) / 1024)
+            },
+            by: a.uploaded_by.split(" (").next().unwrap_or_default().to_owned(),
+            at: when(Some(a.at)),
+        })
+        .collect();
+    let can_upload =
+        linli_domain::window::flow::OPEN.contains(&d.work.state.as_str()) && (applicant || !d.moves.is_empty());
     Ok(RequestPage {
         page: PageCtx::new(ctx, "window.request_title"),
         state: word(ctx.lang, "state", &d.work.state),
@@ -181,6 +209,8 @@ async fn show(
         failed,
         form,
         applicant,
+        files,
+        can_upload,
         d,
     })
 }
@@ -295,4 +325,47 @@ pub async fn print(
         d,
     };
     render(&page)
+}
+
+/// A file of up to 5 MB plus the multipart envelope.
+pub const UPLOAD_LIMIT: usize = linli_store::window::MAX_ATTACHMENT_BYTES + 64 * 1024;
+
+/// `POST /requests/{id}/files`: a scan or photo of a material, from the applicant or the window.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let id = id_param(&id)?;
+    let result = match crate::pages::read_upload(&ctx, form).await {
+        Ok((name, bytes)) => state.store.acting(&me.actor).attach(id, &name, &bytes).await.map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(done(jar, &ctx, "flash.file_added", &format!("/requests/{id}"))),
+        Err(e @ AppError::Invalid(_)) => {
+            let errors = FormErrors::from_error(&e, ctx.lang);
+            let page = show(&state, &ctx, &me, id, errors, MoveForm::default()).await?;
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /requests/{id}/files/{file}`: always a download, never shown inline.
+pub async fn download(
+    State(state): State<AppState>,
+    me: Me,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (a, bytes) = state.store.acting(&me.actor).attachment(id_param(&id)?, id_param(&file)?).await?;
+    let ext = match a.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
+    Ok(crate::download::file(bytes, &a.content_type, &format!("file.{ext}"), &a.name))
 }
