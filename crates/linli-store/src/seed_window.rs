@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use linli_domain::DivisionCode;
+use linli_domain::window::appointment::SlotsInput;
 use linli_domain::window::defaults::default_catalogue;
 use linli_domain::window::request::{RequestInput, Source};
 use linli_domain::workflow::{Limit, due_at};
@@ -62,6 +63,7 @@ impl Store {
             }
         }
         let main = code(MAIN_COMMUNITY)?;
+        self.seed_demo_slots(main).await?;
         let existing: i64 =
             on_db!(self, |pool| sqlx::query_scalar("SELECT count(*) FROM work_item WHERE community_code = $1")
                 .bind(main.as_str())
@@ -143,6 +145,61 @@ impl Store {
                 ..RequestInput::default()
             };
             self.acting(&jumin).apply_online(main, item.id, &input).await?;
+        }
+        Ok(())
+    }
+
+    /// Two weeks of appointment slots from the next working day, once; the demo resident holds
+    /// one booking, and the desk has a few consultations logged.
+    async fn seed_demo_slots(&self, main: DivisionCode) -> StoreResult<()> {
+        let future: i64 = on_db!(self, |pool| sqlx::query_scalar(
+            "SELECT count(*) FROM appointment_slot WHERE community_code = $1 AND starts_at > $2"
+        )
+        .bind(main.as_str())
+        .bind(Ts(crate::now()))
+        .fetch_one(pool)
+        .await)?;
+        if future > 0 {
+            return Ok(());
+        }
+        let worker = Actor::user(&self.user_by_username("chuangkou").await?, None);
+        let desk = self.acting(&worker);
+        let cal = self.calendar().await?;
+        let input = SlotsInput {
+            from: cal.add_working_days(crate::today(), 1).to_string(),
+            days: "10".into(),
+            times: "09:00-09:30, 09:30-10:00, 10:00-10:30, 14:30-15:00, 15:00-15:30".into(),
+            capacity: "3".into(),
+            item: String::new(),
+            service_window: "1号综合受理窗口".into(),
+        };
+        desk.open_slots(main, &input).await?;
+        let jumin = Actor::user(&self.user_by_username("jumin").await?, None);
+        let me = self.acting(&jumin);
+        if let Some(slot) = me.slots(main, crate::today(), 14, None).await?.into_iter().nth(2) {
+            me.book(slot.id, "李秀英", "13905910011", None).await?;
+        }
+        for (topic, answer, channel) in [
+            (
+                "高龄津贴每月多少钱，怎么申请？",
+                "80–89 周岁每月 100 元起；带身份证、户口簿和银行卡到窗口申请，也可网上申请。",
+                "phone",
+            ),
+            (
+                "孩子上学需要开居住证明吗？",
+                "按减证便民要求，学校可通过部门核查，社区不再开具；请向学校确认。",
+                "window",
+            ),
+            ("残疾人证到期了怎么换？", "带旧证、身份证和照片到窗口，社区开具评残介绍。", "window"),
+        ] {
+            let input = crate::window::ConsultationInput {
+                topic: topic.into(),
+                answer: answer.into(),
+                asker_name: String::new(),
+                channel: channel.into(),
+                item: String::new(),
+            };
+            desk.record_consultation(main, &input).await?;
         }
         Ok(())
     }

@@ -439,6 +439,15 @@ async fn open311(engine: Engine) {
     assert_eq!(r.status(), 404);
 }
 
+/// The id of the open booking at `time` on the resident's page (from its cancel form).
+fn booking_at(html: &str, time: &str) -> Option<String> {
+    html.split("<li class=\"card")
+        .find(|card| card.contains(time) && card.contains("/cancel"))?
+        .split("/appointments/")
+        .nth(1)
+        .map(|s| s[..36].to_owned())
+}
+
 // Appointments and consultations through the pages: the window opens slots, a resident books,
 // changes and cancels; the day's list; a consultation is logged.
 async fn appointment_pages(engine: Engine) {
@@ -460,7 +469,8 @@ async fn appointment_pages(engine: Engine) {
         &app,
         &c,
         &format!("/window/{MAIN}/slots"),
-        &[("_csrf", &csrf), ("from", &day), ("days", "1"), ("times", "09:00-09:30, 09:30-10:00"), ("capacity", "1")],
+        // Times the demo's own slots do not use.
+        &[("_csrf", &csrf), ("from", &day), ("days", "1"), ("times", "11:00-11:30, 11:30-12:00"), ("capacity", "1")],
     )
     .await;
     assert_eq!(r.status(), 303);
@@ -469,8 +479,17 @@ async fn appointment_pages(engine: Engine) {
     let mcsrf = app.sign_in(&me, "jumin").await;
     let (status, html) = page(&app, &me, &format!("/guide/{MAIN}/book")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("09:00–09:30") && html.contains("余 1 个"), "{html:.3000}");
-    let slot_ids: Vec<String> = html.split("name=\"slot\" value=\"").skip(1).map(|s| s[..36].to_owned()).collect();
+    assert!(html.contains("11:00–11:30") && html.contains("余 1 个"), "{html:.3000}");
+    // The test's two slots: the radio buttons whose label reads 11:00 or 11:30.
+    let slot_ids: Vec<String> = html
+        .split("name=\"slot\" value=\"")
+        .skip(1)
+        .filter(|s| {
+            let label: String = s.chars().take(160).collect();
+            label.contains("11:00–11:30") || label.contains("11:30–12:00")
+        })
+        .map(|s| s[..36].to_owned())
+        .collect();
     assert_eq!(slot_ids.len(), 2);
     let book = |slot: String, change: String| {
         let (me, mcsrf) = (me.clone(), mcsrf.clone());
@@ -496,8 +515,8 @@ async fn appointment_pages(engine: Engine) {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.expect("body").contains("已约满"));
     let (_, mine) = page(&app, &me, "/my/requests").await;
-    assert!(mine.contains("我的预约") && mine.contains("09:00–09:30") && mine.contains("改约"));
-    let booking = mine.split("/appointments/").nth(1).map(|s| s[..36].to_owned()).expect("a booking");
+    assert!(mine.contains("我的预约") && mine.contains("11:00–11:30") && mine.contains("改约"));
+    let booking = booking_at(&mine, "11:00–11:30").expect("the booking");
     let r = book(slot_ids[1].clone(), booking.clone()).await;
     assert_eq!(r.status(), 303, "changed to the other slot");
     let (_, day_html) = page(&app, &c, &format!("/window/{MAIN}/appointments?day={day}")).await;
@@ -506,13 +525,8 @@ async fn appointment_pages(engine: Engine) {
         "{day_html:.4000}"
     );
     let (_, mine) = page(&app, &me, "/my/requests").await;
-    let open = mine
-        .split("/appointments/")
-        .skip(1)
-        .filter_map(|s| s.get(..36))
-        .find(|id| *id != booking)
-        .expect("the new booking")
-        .to_owned();
+    assert_eq!(booking_at(&mine, "11:00–11:30"), None, "the old one has no actions left");
+    let open = booking_at(&mine, "11:30–12:00").expect("the new booking");
     let r = me
         .post(app.url(&format!("/appointments/{open}/cancel")))
         .form(&[("_csrf", mcsrf.as_str()), ("back", "/my/requests")])
