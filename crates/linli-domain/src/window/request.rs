@@ -80,7 +80,9 @@ pub struct RequestInput {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestFields {
     pub applicant_name: String,
-    pub applicant_phone: Phone,
+    /// Always given at the window and online; Open311 clients may leave it out (the spec makes
+    /// it optional), and then the applicant gets no notifications and cannot use the look-up.
+    pub applicant_phone: Option<Phone>,
     pub address: String,
     pub description: String,
     pub mode: Mode,
@@ -92,9 +94,31 @@ pub struct RequestFields {
 
 impl RequestInput {
     pub fn validate(&self, fields: &[FormField], materials: &[Material]) -> Result<RequestFields, Invalid> {
+        self.check(fields, materials, true)
+    }
+
+    /// As [`RequestInput::validate`], with the phone optional (Open311).
+    pub fn validate_without_phone(
+        &self,
+        fields: &[FormField],
+        materials: &[Material],
+    ) -> Result<RequestFields, Invalid> {
+        self.check(fields, materials, false)
+    }
+
+    fn check(
+        &self,
+        fields: &[FormField],
+        materials: &[Material],
+        phone_required: bool,
+    ) -> Result<RequestFields, Invalid> {
         let mut c = Checker::new();
         let name = c.take("applicant_name", text(&self.applicant_name, 40));
-        let phone = c.take("applicant_phone", Phone::parse(&self.applicant_phone));
+        let phone = if !phone_required && self.applicant_phone.trim().is_empty() {
+            Some(None)
+        } else {
+            c.take("applicant_phone", Phone::parse(&self.applicant_phone).map(Some))
+        };
         let address = c.take("address", optional_text(&self.address, 100));
         let description = c.take("description", multiline(&self.description, 2000));
         let mode = Mode::parse(&self.mode);
@@ -184,7 +208,10 @@ mod tests {
         };
         let r = input.validate(&fields, &materials()).expect("valid");
         assert_eq!(r.applicant_name, "陈桂英");
-        assert_eq!(r.applicant_phone.as_str(), "13805912345");
+        assert_eq!(r.applicant_phone.as_ref().map(Phone::as_str), Some("13805912345"));
+        let anonymous = RequestInput { applicant_phone: String::new(), ..input.clone() };
+        assert_eq!(anonymous.validate_without_phone(&fields, &materials()).expect("valid").applicant_phone, None);
+        assert!(anonymous.validate(&fields, &materials()).is_err(), "the window always takes a phone");
         assert_eq!(r.mode, Mode::Window);
         assert_eq!(r.missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["户口簿"]);
         let all = RequestInput { received: vec!["0".into(), "1".into(), "2".into()], ..input };

@@ -231,7 +231,7 @@ impl Acting<'_> {
         if !item.in_force(crate::today()) {
             return Err(StoreError::NotFound("service item"));
         }
-        let f = input.validate(&item.fields, &item.materials)?;
+        let f = input.validate_without_phone(&item.fields, &item.materials)?;
         let token = Uuid::now_v7().simple().to_string();
         self.insert_request(community, &item, &f, Source::Open311, "submitted", None, None, None, Some(token)).await
     }
@@ -251,8 +251,11 @@ impl Acting<'_> {
     ) -> StoreResult<Taken> {
         let keys = self.store.keys()?;
         let id = Uuid::now_v7();
-        let phone_enc = keys.encrypt(Field::Phone, &id, f.applicant_phone.as_str());
-        let phone_idx = keys.blind_index(f.applicant_phone.as_str());
+        // No phone (an Open311 post without one) is stored as an encrypted empty value, whose
+        // blind index no valid phone can match.
+        let phone = f.applicant_phone.as_ref().map_or("", |p| p.as_str());
+        let phone_enc = keys.encrypt(Field::Phone, &id, phone);
+        let phone_idx = keys.blind_index(phone);
         let applicant_user = match self.actor.principal.rights {
             Rights::Role(Role::Resident | Role::Volunteer) => self.actor.user_id(),
             _ => None,
@@ -316,9 +319,8 @@ impl Acting<'_> {
             .bind(token.as_deref())
             .execute(&mut *tx)
             .await?;
-            if let Some(body) = notice(outbox_kind, &number, &item.name, &missing_names) {
-                tx.enqueue(community.as_str(), id, &keys.encrypt(Field::Phone, &id, f.applicant_phone.as_str()), &body)
-                    .await?;
+            if let Some(body) = notice(outbox_kind, &number, &item.name, &missing_names).filter(|_| !phone.is_empty()) {
+                tx.enqueue(community.as_str(), id, &keys.encrypt(Field::Phone, &id, phone), &body).await?;
             }
             entry.summary["number"] = json!(number);
             tx.append_audit(self.actor, &entry).await?;
@@ -525,7 +527,11 @@ impl Acting<'_> {
         );
         let keys = self.store.keys()?;
         let body = notice(mv.action, &work.number, &row.item_name, &notice_reason);
-        let recipient = body.as_ref().map(|_| keys.decrypt(Field::Phone, &id, &row.phone_enc)).transpose()?;
+        let recipient = body
+            .as_ref()
+            .map(|_| keys.decrypt(Field::Phone, &id, &row.phone_enc))
+            .transpose()?
+            .filter(|p| !p.is_empty());
         let done: Result<bool, sqlx::Error> = on_db!(self.store, |pool| async {
             use crate::audit::AuditTx as _;
             use crate::tx::WritePool as _;

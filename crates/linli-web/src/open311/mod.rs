@@ -10,7 +10,7 @@
 mod format;
 
 use axum::Router;
-use axum::extract::{Path, Query, RawForm, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, RawForm, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -204,8 +204,18 @@ fn request_doc(r: &PublicRequest) -> Doc {
     ])
 }
 
+/// W3C datetimes; clients that leave out the offset mean local (China) time, and a bare date
+/// means its midnight.
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s.trim(), &Rfc3339).ok()
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    let naive = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    if let Ok(t) = time::PrimitiveDateTime::parse(s, naive) {
+        return Some(t.assume_offset(linli_domain::workflow::CHINA));
+    }
+    linli_domain::calendar::parse_date(s).map(|d| d.midnight().assume_offset(linli_domain::workflow::CHINA))
 }
 
 async fn requests(state: &AppState, p: &Params, f: Format) -> Response {
@@ -298,18 +308,42 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>, Query(p)
     }
 }
 
+/// The posted fields: form-encoded as the spec says, or multipart as clients that upload a
+/// photo send them (files are ignored; `media_url` is the spec's way).
+async fn posted_fields(req: Request) -> Option<Params> {
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let mut form = Multipart::from_request(req, &()).await.ok()?;
+        let mut out = Vec::new();
+        while let Ok(Some(field)) = form.next_field().await {
+            let Some(name) = field.name().map(str::to_owned) else { continue };
+            if field.file_name().is_some() {
+                continue;
+            }
+            out.push((name, field.text().await.ok()?));
+        }
+        Some(out)
+    } else {
+        let RawForm(body) = RawForm::from_request(req, &()).await.ok()?;
+        serde_urlencoded::from_bytes::<Params>(&body).ok()
+    }
+}
+
 /// `POST requests`: form-encoded, with `api_key`; attributes arrive as `attribute[f1]=…`.
-async fn post_request(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(file): Path<String>,
-    RawForm(body): RawForm,
-) -> Response {
+async fn post_request(State(state): State<AppState>, ctx: Ctx, Path(file): Path<String>, req: Request) -> Response {
     let Some(("requests", f)) = split(&file) else {
         return error(Format::Json, StatusCode::NOT_FOUND, "POST requests.json or requests.xml");
     };
-    let Ok(p) = serde_urlencoded::from_bytes::<Params>(&body) else {
-        return error(f, StatusCode::BAD_REQUEST, "the body must be application/x-www-form-urlencoded");
+    let Some(p) = posted_fields(req).await else {
+        return error(
+            f,
+            StatusCode::BAD_REQUEST,
+            "the body must be application/x-www-form-urlencoded (or multipart/form-data)",
+        );
     };
     let code = match jurisdiction(&state, &p, f).await {
         Ok(c) => c,
