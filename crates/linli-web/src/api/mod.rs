@@ -137,6 +137,11 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(window::mine))
         .routes(routes!(window::lookup))
         .routes(routes!(window::guide))
+        .routes(routes!(window::slots, window::open_slots))
+        .routes(routes!(window::book))
+        .routes(routes!(window::change_booking))
+        .routes(routes!(window::my_bookings))
+        .routes(routes!(window::consultations, window::record_consultation))
         .split_for_parts();
     let doc = Arc::new(doc);
     router

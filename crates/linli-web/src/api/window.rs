@@ -333,3 +333,159 @@ pub async fn lookup(State(state): State<AppState>, ApiJson(b): ApiJson<LookupBod
 pub async fn guide(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Value>, AppError> {
     json(state.store.service_guide(code_param(&code)?, "").await?)
 }
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct SlotParams {
+    /// `YYYY-MM-DD`; today when empty.
+    pub from: String,
+    /// Days from `from`, 1–60 (14 by default).
+    pub days: Option<i64>,
+    /// Only slots for this item (and slots for any item).
+    pub item: Option<uuid::Uuid>,
+}
+
+/// Appointment slots with what is left of each (residents see future slots only).
+#[utoipa::path(get, path = "/communities/{code}/slots", tag = "window", params(("code" = String, Path), SlotParams),
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn slots(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+    Query(p): Query<SlotParams>,
+) -> Result<Json<Value>, AppError> {
+    let from = super::register::day_or_today("from", &p.from)?;
+    json(state.store.acting(&api.actor).slots(code_param(&code)?, from, p.days.unwrap_or(14), p.item).await?)
+}
+
+/// Open slots on working days (staff): the same fields as the page's form.
+#[utoipa::path(post, path = "/communities/{code}/slots", tag = "window", params(("code" = String, Path)),
+    request_body(content = Value, description = "{from, days, times: \"09:00-09:30, 09:30-10:00\", capacity, item, service_window}"),
+    responses((status = 201, body = Value, description = "{opened}"), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn open_slots(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<linli_domain::window::appointment::SlotsInput>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let n = state.store.acting(&api.actor).open_slots(code_param(&code)?, &b).await?;
+    Ok((StatusCode::CREATED, Json(js!({ "opened": n }))))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct BookBody {
+    pub slot: String,
+    pub name: String,
+    pub phone: String,
+    pub item: Option<uuid::Uuid>,
+}
+
+/// Book a slot: a resident for themselves, staff for a caller.
+#[utoipa::path(post, path = "/appointments", tag = "window", request_body = BookBody,
+    responses((status = 201, body = Value, description = "{id}"), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn book(
+    State(state): State<AppState>,
+    api: ApiActor,
+    ApiJson(b): ApiJson<BookBody>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let slot = uuid::Uuid::parse_str(b.slot.trim()).map_err(|_| linli_domain::Invalid::one("slot", "choice"))?;
+    let id = state.store.acting(&api.actor).book(slot, &b.name, &b.phone, b.item).await?;
+    Ok((StatusCode::CREATED, Json(js!({ "id": id }))))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct BookingChange {
+    /// cancel, change (with `slot`), attended or no_show.
+    pub action: String,
+    pub slot: String,
+}
+
+/// Cancel, move to another slot, or mark a booking attended or a no-show.
+#[utoipa::path(post, path = "/appointments/{id}", tag = "window", params(("id" = String, Path)), request_body = BookingChange,
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn change_booking(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<BookingChange>,
+) -> Result<Json<Value>, AppError> {
+    let id = id_param(&id)?;
+    let acting = state.store.acting(&api.actor);
+    match b.action.as_str() {
+        "cancel" => acting.cancel_booking(id).await?,
+        "attended" => acting.mark_booking(id, true).await?,
+        "no_show" => acting.mark_booking(id, false).await?,
+        "change" => {
+            let slot =
+                uuid::Uuid::parse_str(b.slot.trim()).map_err(|_| linli_domain::Invalid::one("slot", "choice"))?;
+            let new = acting.change_booking(id, slot).await?;
+            return Ok(Json(js!({ "id": new })));
+        }
+        _ => return Err(linli_domain::Invalid::one("action", "choice").into()),
+    }
+    Ok(Json(js!({ "id": id })))
+}
+
+/// The caller's own bookings (residents).
+#[utoipa::path(get, path = "/me/appointments", tag = "window",
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []))
+)]
+pub async fn my_bookings(State(state): State<AppState>, api: ApiActor) -> Result<Json<Value>, AppError> {
+    json(state.store.acting(&api.actor).my_bookings().await?)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct ConsultationParams {
+    pub q: String,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// The community's consultation log, newest first.
+#[utoipa::path(get, path = "/communities/{code}/consultations", tag = "window", params(("code" = String, Path), ConsultationParams),
+    responses((status = 200, body = Value, description = "{items, total}"), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn consultations(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+    Query(p): Query<ConsultationParams>,
+) -> Result<Json<Value>, AppError> {
+    let (items, total) = state
+        .store
+        .acting(&api.actor)
+        .consultations(code_param(&code)?, &p.q, p.limit.unwrap_or(50), p.offset.unwrap_or(0))
+        .await?;
+    Ok(Json(js!({ "items": items, "total": total })))
+}
+
+/// Log a consultation: topic, answer, asker, channel (window, phone, online), item.
+#[utoipa::path(post, path = "/communities/{code}/consultations", tag = "window", params(("code" = String, Path)),
+    request_body(content = Value, description = "{topic, answer, asker_name, channel, item}"),
+    responses((status = 201, body = Value, description = "{id}"), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn record_consultation(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<linli_store::window::ConsultationInput>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let id = state.store.acting(&api.actor).record_consultation(code_param(&code)?, &b).await?;
+    Ok((StatusCode::CREATED, Json(js!({ "id": id }))))
+}

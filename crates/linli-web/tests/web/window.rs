@@ -579,4 +579,109 @@ async fn appointment_pages(engine: Engine) {
     assert!(html.contains("低保怎么申请？") && html.contains("共 1 条咨询"));
 }
 
-engine_tests!(desk_pages, api_and_public, open311, appointment_pages);
+// Appointments and consultations over the JSON API.
+async fn appointments_api(engine: Engine) {
+    let app = app_with_window(engine).await;
+    let c = app.client();
+    let csrf = app.sign_in(&c, "chuangkou").await;
+    let day = app.store().calendar().await.expect("calendar").add_working_days(linli_store::today(), 25).to_string();
+    let r = c
+        .post(app.url(&format!("/api/v1/communities/{MAIN}/slots")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "from": day, "days": "1", "times": "16:00-16:30", "capacity": "1" }))
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(r.status(), 201);
+    let r = c
+        .post(app.url(&format!("/api/v1/communities/{MAIN}/slots")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "from": day, "times": "16:30", "capacity": "0" }))
+        .send()
+        .await
+        .expect("bad");
+    assert_eq!(r.status(), 422);
+    let fields: Vec<String> = problem(r).await["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(fields, ["capacity", "times"]);
+
+    let me = app.client();
+    let mcsrf = app.sign_in(&me, "jumin").await;
+    let slots: Value = me
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/slots?from={day}&days=1")))
+        .send()
+        .await
+        .expect("slots")
+        .json()
+        .await
+        .expect("json");
+    let slot = slots.as_array().expect("list").iter().find(|s| s["capacity"] == 1).expect("the slot")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = me
+        .post(app.url("/api/v1/appointments"))
+        .header("x-csrf-token", &mcsrf)
+        .json(&json!({ "slot": slot, "name": "李秀英", "phone": "13905910011" }))
+        .send()
+        .await
+        .expect("book");
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+    let r = c
+        .post(app.url("/api/v1/appointments"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "slot": slot, "name": "来电", "phone": "13905910012" }))
+        .send()
+        .await
+        .expect("full");
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem(r).await["errors"][0]["code"], "slot_full");
+    let mine: Value =
+        me.get(app.url("/api/v1/me/appointments")).send().await.expect("mine").json().await.expect("json");
+    assert!(mine.as_array().expect("list").iter().any(|b| b["id"] == id.as_str() && b["state"] == "booked"));
+    let r = me
+        .post(app.url(&format!("/api/v1/appointments/{id}")))
+        .header("x-csrf-token", &mcsrf)
+        .json(&json!({ "action": "attended" }))
+        .send()
+        .await
+        .expect("mark");
+    assert_eq!(r.status(), 403, "residents do not mark attendance");
+    let r = me
+        .post(app.url(&format!("/api/v1/appointments/{id}")))
+        .header("x-csrf-token", &mcsrf)
+        .json(&json!({ "action": "cancel" }))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 200);
+
+    let r = c
+        .post(app.url(&format!("/api/v1/communities/{MAIN}/consultations")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "topic": "API 咨询", "channel": "phone" }))
+        .send()
+        .await
+        .expect("log");
+    assert_eq!(r.status(), 201);
+    let list: Value = c
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/consultations?q=API")))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["total"], 1);
+    assert_eq!(
+        me.get(app.url(&format!("/api/v1/communities/{MAIN}/consultations"))).send().await.expect("list").status(),
+        403
+    );
+}
+
+engine_tests!(desk_pages, api_and_public, open311, appointment_pages, appointments_api);
