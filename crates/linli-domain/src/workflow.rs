@@ -107,12 +107,15 @@ impl Flow {
         let Some(first) = candidates.first() else {
             return Err(MoveError::UnknownAction(action.to_owned()));
         };
-        let Some(m) = candidates.iter().find(|m| m.from.contains(&from)) else {
+        let possible: Vec<&'static Move> = candidates.iter().copied().filter(|m| m.from.contains(&from)).collect();
+        if possible.is_empty() {
             return Err(MoveError::NotFrom { action: first.action, from: from.to_owned() });
-        };
-        if !m.by.contains(&party) {
-            return Err(MoveError::NotYours(m.action));
         }
+        // One action may be declared once per party (a resident withdraws freely, staff give
+        // a reason).
+        let Some(m) = possible.into_iter().find(|m| m.by.contains(&party)) else {
+            return Err(MoveError::NotYours(first.action));
+        };
         if m.needs_reason && reason.trim().is_empty() {
             return Err(MoveError::ReasonRequired(m.action));
         }

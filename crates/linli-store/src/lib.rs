@@ -48,6 +48,12 @@ pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date()
 }
 
+/// Text for a `LIKE … ESCAPE '\'` pattern: what people type is matched as written, so `%`
+/// and `_` in a search box are characters, not wildcards.
+pub(crate) fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 pub fn truncate(t: time::OffsetDateTime) -> time::OffsetDateTime {
     let micros = t.microsecond();
     t.replace_nanosecond(micros * 1_000).unwrap_or(t)

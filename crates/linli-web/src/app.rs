@@ -64,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_MAX))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(open311::errors_in_kind))
         .layer(middleware::from_fn_with_state(state.clone(), context::for_api));
 
     Router::new()

@@ -18,7 +18,7 @@ mod jobs;
 mod limits;
 mod metrics;
 pub mod notify;
-mod open311;
+pub(crate) mod open311;
 mod pages;
 mod register_sheet;
 mod spreadsheet;

@@ -25,6 +25,10 @@ pub struct Rate {
 pub struct Limits {
     sign_in: DefaultKeyedRateLimiter<String>,
     public: DefaultKeyedRateLimiter<String>,
+    /// Request look-ups by number and phone: per client address (signed in or not) and per
+    /// request number, so nobody can try phone after phone against one number.
+    lookup_client: DefaultKeyedRateLimiter<String>,
+    lookup_number: DefaultKeyedRateLimiter<String>,
     /// Argon2id takes ~19 MiB and tens of milliseconds per check: at most a few at once.
     hashing: Arc<Semaphore>,
 }
@@ -41,6 +45,10 @@ impl Limits {
         Limits {
             sign_in: DefaultKeyedRateLimiter::keyed(quota(sign_in)),
             public: DefaultKeyedRateLimiter::keyed(quota(public)),
+            lookup_client: DefaultKeyedRateLimiter::keyed(quota(Rate { per_minute: 20, burst: 20 })),
+            lookup_number: DefaultKeyedRateLimiter::keyed(Quota::per_hour(
+                NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            )),
             hashing: Arc::new(Semaphore::new(cores * 2)),
         }
     }
@@ -53,10 +61,25 @@ impl Limits {
         }
     }
 
+    /// Whether a request look-up from `client` for `number` may go ahead (at most 20 a minute
+    /// from one address, 10 an hour for one number).
+    pub fn lookup(&self, client: Option<&str>, number: &str) -> Result<(), AppError> {
+        let number = number.trim().to_owned();
+        if self.lookup_client.check_key(&client.unwrap_or("unknown").to_owned()).is_err()
+            || self.lookup_number.check_key(&number).is_err()
+        {
+            tracing::warn!(client = ?client, number = %number, "request look-ups over the limit");
+            return Err(AppError::TooManyRequests);
+        }
+        Ok(())
+    }
+
     /// Forgets addresses not seen for a while (called from the housekeeping task).
     pub fn tidy(&self) {
         self.sign_in.retain_recent();
         self.public.retain_recent();
+        self.lookup_client.retain_recent();
+        self.lookup_number.retain_recent();
     }
 }
 

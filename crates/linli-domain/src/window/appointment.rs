@@ -76,7 +76,7 @@ impl SlotsInput {
             d => d.parse::<u32>().ok().filter(|d| (1..=30).contains(d)),
         };
         if days.is_none() {
-            c.push(FieldError::new("days", "days_range").with("max", 30));
+            c.push(FieldError::new("days", "slot_days").with("max", 30));
         }
         let capacity = self.capacity.trim().parse::<u32>().ok().filter(|n| (1..=100).contains(n));
         if capacity.is_none() {
@@ -166,7 +166,7 @@ mod tests {
         let got: Vec<(&str, &str)> = e.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
             got,
-            [("from", "slot_date"), ("days", "days_range"), ("capacity", "capacity"), ("times", "time_range")]
+            [("from", "slot_date"), ("days", "slot_days"), ("capacity", "capacity"), ("times", "time_range")]
         );
         assert_eq!(parse_ranges("8:30-9:00").map(|r| r.len()), Ok(1));
     }

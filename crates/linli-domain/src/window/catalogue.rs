@@ -443,6 +443,11 @@ fn optional_date(c: &mut Checker, field: &str, s: &str) -> Option<Option<Date>> 
     }
 }
 
+/// `2026-03-01`, or the date of `2026-03-01T09:00:00+08:00`.
+fn day_of(v: &str) -> Option<Date> {
+    parse_date(v).or_else(|| v.split_once('T').and_then(|(d, _)| parse_date(d)))
+}
+
 /// Checks the values typed for an item's extra fields; errors point at `fields.<key>`.
 /// Returns (key, label, value) for every field that has a value, in the item's order.
 pub fn check_values(
@@ -460,14 +465,17 @@ pub fn check_values(
             }
             continue;
         }
-        let ok = match f.kind {
-            FieldKind::Text => v.chars().count() <= 200 && !v.chars().any(char::is_control),
-            FieldKind::Number => v.parse::<f64>().is_ok_and(f64::is_finite),
-            FieldKind::Date => parse_date(v).is_some(),
-            FieldKind::Choice => f.choices.iter().any(|c| c == v),
+        // A date may come as a W3C datetime (Open311 clients send those); its day is kept.
+        let value = match f.kind {
+            FieldKind::Date => day_of(v).map(|d| d.to_string()),
+            FieldKind::Text => {
+                Some(v.to_owned()).filter(|v| v.chars().count() <= 200 && !v.chars().any(char::is_control))
+            }
+            FieldKind::Number => Some(v.to_owned()).filter(|v| v.parse::<f64>().is_ok_and(f64::is_finite)),
+            FieldKind::Choice => Some(v.to_owned()).filter(|v| f.choices.iter().any(|c| c == v)),
         };
-        if ok {
-            out.push((f.key.clone(), f.label.clone(), v.to_owned()));
+        if let Some(value) = value {
+            out.push((f.key.clone(), f.label.clone(), value));
         } else {
             let code = match f.kind {
                 FieldKind::Text => "too_long",

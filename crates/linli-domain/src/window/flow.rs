@@ -71,12 +71,20 @@ pub const SERVICE_REQUEST: Flow = Flow {
             needs_reason: false,
             by: &[Applicant],
         },
+        // The resident withdraws freely; staff withdraw on the resident's word, and say so.
         Move {
             action: "withdraw",
             from: &["submitted", "awaiting_materials", "in_progress"],
             to: "withdrawn",
             needs_reason: false,
-            by: &[Applicant, Owner],
+            by: &[Applicant],
+        },
+        Move {
+            action: "withdraw",
+            from: &["submitted", "awaiting_materials", "in_progress"],
+            to: "withdrawn",
+            needs_reason: true,
+            by: &[Owner],
         },
     ],
 };
@@ -127,6 +135,9 @@ mod tests {
         assert_eq!(go("in_progress", "complete", Staff, "x"), Err(MoveError::NotYours("complete")));
         assert_eq!(go("in_progress", "complete", Applicant, "x"), Err(MoveError::NotYours("complete")));
         assert_eq!(go("submitted", "accept", Applicant, ""), Err(MoveError::NotYours("accept")));
+        assert_eq!(go("in_progress", "withdraw", Applicant, ""), Ok("withdrawn"));
+        assert_eq!(go("in_progress", "withdraw", Owner, ""), Err(MoveError::ReasonRequired("withdraw")));
+        assert_eq!(go("in_progress", "withdraw", Owner, "居民来电撤回"), Ok("withdrawn"));
         assert_eq!(open311_status("transferred"), "open");
         assert_eq!(open311_status("declined"), "closed");
     }

@@ -186,6 +186,7 @@ CREATE TABLE outbox (
     body            TEXT NOT NULL,
     created_at      TIMESTAMPTZ NOT NULL,
     sent_at         TIMESTAMPTZ,
+    claimed_until   TIMESTAMPTZ,             -- a sender is working on it until then
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT NOT NULL DEFAULT ''
 );

@@ -186,6 +186,7 @@ CREATE TABLE outbox (
     body            TEXT NOT NULL,
     created_at      TEXT NOT NULL,
     sent_at         TEXT,
+    claimed_until   TEXT,             -- a sender is working on it until then
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT NOT NULL DEFAULT ''
 ) STRICT;

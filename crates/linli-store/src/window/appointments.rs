@@ -117,9 +117,12 @@ impl Acting<'_> {
         let at = Ts(now());
         audited!(self, &entry, |tx| {
             for s in &slots {
+                // A slot that is already open (a form sent twice) is not opened again.
                 sqlx::query(
                     "INSERT INTO appointment_slot (id, community_code, item_id, service_window, starts_at, ends_at, capacity, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE NOT EXISTS (SELECT 1 FROM appointment_slot \
+                     WHERE community_code = $2 AND starts_at = $5 AND ends_at = $6 AND service_window = $4 \
+                     AND cancelled_at IS NULL AND (item_id = $3 OR (item_id IS NULL AND $3 IS NULL)))",
                 )
                 .bind(Uuid::now_v7())
                 .bind(community.as_str())
@@ -212,20 +215,8 @@ impl Acting<'_> {
             return Err(invalid("slot", "slot_past"));
         }
         let user = if resident { self.actor.user_id() } else { None };
-        if let Some(u) = user {
-            let active: i64 = on_db!(self.store, |pool| sqlx::query_scalar(
-                "SELECT count(*) FROM appointment a JOIN appointment_slot s ON s.id = a.slot_id \
-                 WHERE a.user_id = $1 AND a.state = 'booked' AND s.starts_at > $2"
-            )
-            .bind(u)
-            .bind(Ts(now()))
-            .fetch_one(pool)
-            .await)?;
-            if active >= MAX_ACTIVE_BOOKINGS {
-                return Err(StoreError::Invalid(Invalid(vec![
-                    linli_domain::FieldError::new("slot", "too_many_bookings").with("max", MAX_ACTIVE_BOOKINGS),
-                ])));
-            }
+        if let Some(i) = item {
+            self.store.community_item(community, i).await.map_err(|_| invalid("item", "choice"))?;
         }
         let id = Uuid::now_v7();
         let phone_enc = self.store.keys()?.encrypt(Field::Phone, &id, phone.as_str());
@@ -269,16 +260,38 @@ impl Acting<'_> {
             let mut tx = pool.begin_write().await?;
             let capacity: i32 = sqlx::query_scalar(lock).bind(slot).fetch_one(&mut *tx).await?;
             if let Some(old) = replacing {
-                sqlx::query("UPDATE appointment SET state = 'cancelled', updated_at = $2 WHERE id = $1 AND state = 'booked'")
-                    .bind(old)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let taken: i64 = sqlx::query_scalar("SELECT count(*) FROM appointment WHERE slot_id = $1 AND state = 'booked'")
-                .bind(slot)
+                let moved = sqlx::query(
+                    "UPDATE appointment SET state = 'cancelled', updated_at = $2 WHERE id = $1 AND state = 'booked'",
+                )
+                .bind(old)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if moved == 0 {
+                    return Ok("booking_not_open");
+                }
+            } else if let Some(u) = user {
+                // Counted here, inside the write, so two tabs cannot both pass the limit.
+                let active: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM appointment a JOIN appointment_slot s ON s.id = a.slot_id \
+                     WHERE a.user_id = $1 AND a.state = 'booked' AND s.starts_at > $2",
+                )
+                .bind(u)
+                .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
+                if active >= MAX_ACTIVE_BOOKINGS {
+                    return Ok("too_many_bookings");
+                }
+            }
+            // Everyone who booked counts against the capacity, whether they came or not.
+            let taken: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM appointment WHERE slot_id = $1 AND state IN ('booked', 'attended', 'no_show')",
+            )
+            .bind(slot)
+            .fetch_one(&mut *tx)
+            .await?;
             if taken >= i64::from(capacity) {
                 return Ok("slot_full");
             }
@@ -316,6 +329,10 @@ impl Acting<'_> {
         });
         match done? {
             "" => Ok(()),
+            "too_many_bookings" => Err(StoreError::Invalid(Invalid(vec![
+                linli_domain::FieldError::new("slot", "too_many_bookings").with("max", MAX_ACTIVE_BOOKINGS),
+            ]))),
+            "booking_not_open" => Err(invalid("", "booking_not_open")),
             code => Err(invalid("slot", code)),
         }
     }
@@ -362,7 +379,7 @@ impl Acting<'_> {
         .await)?
         .ok_or(StoreError::NotFound("appointment slot"))?;
         if community != b.community_code || starts_at <= now() || slot == b.slot_id {
-            return Err(invalid("slot", "slot_past"));
+            return Err(invalid("slot", "slot_change"));
         }
         let new_id = Uuid::now_v7();
         let keys = self.store.keys()?;
@@ -400,15 +417,19 @@ impl Acting<'_> {
             b.id.to_string(),
             json!({ "from": b.state, "to": state }),
         );
+        // Only from the state it was read in: a cancel and an attendance mark cannot both win.
+        let mut changed = 0;
         audited!(self, &entry, |tx| {
-            sqlx::query("UPDATE appointment SET state = $2, updated_at = $3 WHERE id = $1")
+            changed = sqlx::query("UPDATE appointment SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4")
                 .bind(b.id)
                 .bind(state)
                 .bind(Ts(now()))
+                .bind(&b.state)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
         })?;
-        Ok(())
+        if changed == 0 { Err(invalid("", "booking_not_open")) } else { Ok(()) }
     }
 
     fn bookings_of(&self, rows: Vec<BookingRow>) -> StoreResult<Vec<Booking>> {

@@ -147,14 +147,15 @@ impl Store {
     /// force today, matched on name, pinyin, initials or code when `q` is given.
     pub async fn service_guide(&self, community: DivisionCode, q: &str) -> StoreResult<Vec<ServiceItem>> {
         let q = q.trim().to_lowercase();
-        let pattern = format!("%{q}%");
+        let pattern = format!("%{}%", crate::like_escape(&q));
         let found: Vec<ItemRow> = on_db!(self, |pool| {
             sqlx::query_as(concat!(
             "SELECT ",
             item_columns!(),
             ", cs.service_window, TRUE AS adopted FROM community_service cs JOIN service_item i ON i.id = cs.item_id \
              WHERE cs.community_code = $1 AND i.published AND i.retired_at IS NULL \
-             AND ($2 = '' OR i.name LIKE $3 OR i.pinyin LIKE $3 OR i.initials LIKE $3 OR lower(i.code) LIKE $3) \
+             AND ($2 = '' OR i.name LIKE $3 ESCAPE '\\' OR i.pinyin LIKE $3 ESCAPE '\\' \
+                  OR i.initials LIKE $3 ESCAPE '\\' OR lower(i.code) LIKE $3 ESCAPE '\\') \
              ORDER BY i.category, i.code"
         ))
         .bind(community.as_str())
@@ -171,6 +172,19 @@ impl Store {
     pub async fn guide_item(&self, community: DivisionCode, item: Uuid) -> StoreResult<ServiceItem> {
         let found = self.community_item(community, item).await?;
         if found.in_force(crate::today()) { Ok(found) } else { Err(StoreError::NotFound("service item")) }
+    }
+
+    /// An item by id, adopted or not (what a request taken earlier refers to).
+    pub(crate) async fn item_by_id(&self, item: Uuid) -> StoreResult<ServiceItem> {
+        let row: Option<ItemRow> = on_db!(self, |pool| sqlx::query_as(concat!(
+            "SELECT ",
+            item_columns!(),
+            ", NULL AS service_window, NULL AS adopted FROM service_item i WHERE i.id = $1"
+        ))
+        .bind(item)
+        .fetch_optional(pool)
+        .await)?;
+        row.ok_or(StoreError::NotFound("service item"))?.try_into()
     }
 
     /// An adopted item of a community, whatever its state (the store's own lookups).
@@ -410,6 +424,22 @@ impl Acting<'_> {
         );
         if !adopt && node == community {
             return Err(StoreError::Invalid(linli_domain::Invalid::one("", "own_item_retire")));
+        }
+        if !adopt {
+            let open: i64 = on_db!(self.store, |pool| sqlx::query_scalar(
+                "SELECT count(*) FROM service_request r JOIN work_item w ON w.id = r.work_item_id \
+                 WHERE r.community_code = $1 AND r.item_id = $2 \
+                 AND w.state IN ('submitted', 'awaiting_materials', 'in_progress', 'transferred')"
+            )
+            .bind(community.as_str())
+            .bind(item)
+            .fetch_one(pool)
+            .await)?;
+            if open > 0 {
+                return Err(StoreError::Invalid(linli_domain::Invalid(vec![
+                    linli_domain::FieldError::new("", "item_has_open_requests").with("count", open),
+                ])));
+            }
         }
         audited!(self, &entry, |tx| {
             if adopt {

@@ -107,8 +107,8 @@ impl Acting<'_> {
         offset: i64,
     ) -> StoreResult<(Vec<Consultation>, i64)> {
         self.community_for(Resource::ServiceRequest, Action::Read, community).await?;
-        let q = q.trim().to_owned();
-        let pattern = format!("%{q}%");
+        let q = q.trim().to_lowercase();
+        let pattern = format!("%{}%", crate::like_escape(&q));
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -119,7 +119,7 @@ impl Acting<'_> {
             sqlx::query_as(
             "SELECT c.id, c.topic, c.answer, c.asker_name, c.channel, c.worker_name, c.at, c.item_id, i.name AS item_name, \
              count(*) OVER () AS total FROM consultation c LEFT JOIN service_item i ON i.id = c.item_id \
-             WHERE c.community_code = $1 AND ($2 = '' OR c.topic LIKE $3 OR c.answer LIKE $3) \
+             WHERE c.community_code = $1 AND ($2 = '' OR lower(c.topic) LIKE $3 ESCAPE '\\' OR lower(c.answer) LIKE $3 ESCAPE '\\') \
              ORDER BY c.at DESC LIMIT $4 OFFSET $5"
         )
         .bind(community.as_str())

@@ -20,24 +20,49 @@ pub struct Outgoing {
 pub const MAX_ATTEMPTS: i32 = 5;
 
 impl Store {
-    /// The oldest unsent messages, decrypted for the sender.
+    /// Claims the oldest unsent messages for a minute and returns them decrypted: a second
+    /// server draining the same outbox skips them, and a sender that dies lets them go again.
+    /// A message that cannot be decrypted is set aside with its error instead of blocking the rest.
     pub async fn pending_messages(&self, limit: i64) -> StoreResult<Vec<Outgoing>> {
+        let lock = match self.engine() {
+            crate::Engine::Sqlite => "",
+            crate::Engine::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE outbox SET claimed_until = $1 WHERE id IN (SELECT id FROM outbox \
+             WHERE sent_at IS NULL AND attempts < $2 AND (claimed_until IS NULL OR claimed_until < $3) \
+             ORDER BY created_at LIMIT $4 {lock}) \
+             RETURNING id, work_item_id, channel, recipient_enc, body, attempts"
+        );
+        let t = now();
         type Row = (Uuid, Option<Uuid>, String, Vec<u8>, String, i32);
-        let rows: Vec<Row> = on_db!(self, |pool| sqlx::query_as(
-            "SELECT id, work_item_id, channel, recipient_enc, body, attempts FROM outbox \
-             WHERE sent_at IS NULL AND attempts < $1 ORDER BY created_at LIMIT $2"
-        )
-        .bind(MAX_ATTEMPTS)
-        .bind(limit)
-        .fetch_all(pool)
-        .await)?;
+        let rows: Vec<Row> = on_db!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(Ts(t + time::Duration::minutes(1)))
+            .bind(MAX_ATTEMPTS)
+            .bind(Ts(t))
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
         let keys = self.keys()?;
-        rows.into_iter()
-            .map(|(id, item, channel, enc, body, attempts)| {
-                let recipient = keys.decrypt(Field::Phone, &item.unwrap_or(id), &enc)?;
-                Ok(Outgoing { id, channel, recipient, body, attempts })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for (id, item, channel, enc, body, attempts) in rows {
+            match keys.decrypt(Field::Phone, &item.unwrap_or(id), &enc) {
+                Ok(recipient) => out.push(Outgoing { id, channel, recipient, body, attempts }),
+                Err(e) => {
+                    tracing::warn!(%id, error = %e, "a notification's recipient cannot be decrypted; set aside");
+                    exec_db!(self, |pool| sqlx::query(
+                        "UPDATE outbox SET attempts = $2, last_error = $3 WHERE id = $1"
+                    )
+                    .bind(id)
+                    .bind(MAX_ATTEMPTS)
+                    .bind(e.to_string())
+                    .execute(pool)
+                    .await)?;
+                }
+            }
+        }
+        out.sort_by_key(|m| m.id);
+        Ok(out)
     }
 
     /// Records a delivery (`error` = None) or a failed attempt.

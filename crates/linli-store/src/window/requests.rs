@@ -61,6 +61,8 @@ pub struct RequestDetail {
     pub history: Vec<WorkEvent>,
     /// The actions the viewer may take now, in the flow's order.
     pub moves: Vec<&'static str>,
+    /// Which of them need a written reason from this viewer.
+    pub needs_reason: Vec<&'static str>,
     /// The Open311 token, for a request posted through the API.
     pub token: Option<String>,
 }
@@ -228,7 +230,8 @@ impl Acting<'_> {
         self.check(Resource::Open311, Action::Create, &community)?;
         self.community_for(Resource::Open311, Action::Create, community).await?;
         let item = self.store.item_by_code(community, item_code).await?;
-        if !item.in_force(crate::today()) {
+        // Only what residents may apply for online is offered to public apps.
+        if !item.in_force(crate::today()) || !item.accepts(Channel::Online) {
             return Err(StoreError::NotFound("service item"));
         }
         let f = input.validate_without_phone(&item.fields, &item.materials)?;
@@ -261,9 +264,12 @@ impl Acting<'_> {
             _ => None,
         };
         let values = serde_json::to_string(&f.values).unwrap_or_else(|_| "[]".into());
-        let missing = serde_json::to_string(&f.missing).unwrap_or_else(|_| "[]".into());
+        // Only staff check materials: an online or Open311 application has nothing "missing"
+        // until a worker takes it in and says so.
+        let checked_missing: &[Material] = if state == "submitted" { &[] } else { &f.missing };
+        let missing = serde_json::to_string(checked_missing).unwrap_or_else(|_| "[]".into());
         let title = format!("{} · {}", item.name, f.applicant_name);
-        let details = json!({ "source": source.as_str(), "mode": f.mode.as_str(), "missing": f.missing.iter().map(|m| &m.name).collect::<Vec<_>>() });
+        let details = json!({ "source": source.as_str(), "mode": f.mode.as_str(), "missing": checked_missing.iter().map(|m| &m.name).collect::<Vec<_>>() });
         let new = NewItem {
             id,
             community: community.as_str(),
@@ -282,7 +288,7 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "item": item.code, "state": state, "source": source.as_str() }),
         );
-        let missing_names = f.missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("、");
+        let missing_names = checked_missing.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("、");
         let outbox_kind = match state {
             "in_progress" => "create_accepted",
             "awaiting_materials" => "request_materials",
@@ -387,13 +393,25 @@ impl Acting<'_> {
             Party::Applicant => self.actor.principal.may(Resource::Application, Action::Update),
             _ => self.actor.principal.may(Resource::ServiceRequest, Action::Update),
         };
-        let moves = if may_move {
-            SERVICE_REQUEST.moves_from(&work.state, party).iter().map(|m| m.action).collect()
-        } else {
-            Vec::new()
-        };
+        let open_moves = if may_move { SERVICE_REQUEST.moves_from(&work.state, party) } else { Vec::new() };
+        let moves = open_moves.iter().map(|m| m.action).collect();
+        let needs_reason = open_moves.iter().filter(|m| m.needs_reason).map(|m| m.action).collect();
+        let mut history = self.store.work_history(id).await?;
+        let mut work = work;
+        if party == Party::Applicant {
+            // Residents see who handled what by name, not staff accounts, and not the office's
+            // internal notes on hand-overs.
+            work.owner_name = display_name(&work.owner_name);
+            for e in &mut history {
+                e.actor_name = display_name(&e.actor_name);
+                if e.action == "hand_over" {
+                    e.reason.clear();
+                    e.details = json!({});
+                }
+            }
+        }
         Ok(RequestDetail {
-            history: self.store.work_history(id).await?,
+            history,
             item_id: row.item_id,
             item_name: row.item_name,
             time_limit_days: u32::try_from(row.time_limit_days).unwrap_or(0),
@@ -410,6 +428,7 @@ impl Acting<'_> {
             transfer_due_at: row.transfer_due_at,
             urgency: urg,
             moves,
+            needs_reason,
             token: row.token,
             work,
         })
@@ -450,7 +469,8 @@ impl Acting<'_> {
                 missing_update = Some(Vec::new());
             }
             "request_materials" => {
-                let item = self.store.community_item(community, row.item_id).await?;
+                // By id: the community may have stopped offering the item since intake.
+                let item = self.store.item_by_id(row.item_id).await?;
                 let mut missing = Vec::new();
                 for s in &m.missing {
                     match s.trim().parse::<usize>().ok().and_then(|i| item.materials.get(i)) {
@@ -478,7 +498,7 @@ impl Acting<'_> {
                         d.parse::<u32>()
                             .ok()
                             .filter(|d| (1..=60).contains(d))
-                            .ok_or_else(|| Invalid::one("office_days", "time_limit"))?,
+                            .ok_or_else(|| Invalid::one("office_days", "office_days"))?,
                     ),
                 };
                 let cal = self.store.calendar().await?;
@@ -578,8 +598,8 @@ impl Acting<'_> {
         };
         let padded: Vec<String> = (0..8).map(|i| states.get(i).cloned().unwrap_or_default()).collect();
         let mine = if q.mine { self.actor.user_id() } else { None };
-        let text = q.q.trim().to_owned();
-        let pattern = format!("%{text}%");
+        let text = q.q.trim().to_lowercase();
+        let pattern = format!("%{}%", crate::like_escape(&text));
         let limit = q.limit.clamp(1, 200);
         let offset = q.offset.max(0);
         #[derive(sqlx::FromRow)]
@@ -603,7 +623,8 @@ impl Acting<'_> {
              WHERE w.community_code = $1 AND w.kind = 'service_request' \
              AND w.state IN ($2, $3, $4, $5, $6, $7, $8, $9) \
              AND ($10 IS NULL OR w.owner_id = $10) \
-             AND ($11 = '' OR w.number LIKE $12 OR r.applicant_name LIKE $12 OR r.item_name LIKE $12) \
+             AND ($11 = '' OR w.number LIKE $12 ESCAPE '\\' OR lower(r.applicant_name) LIKE $12 ESCAPE '\\' \
+                  OR lower(r.item_name) LIKE $12 ESCAPE '\\') \
              ORDER BY w.due_at IS NULL, w.due_at, w.created_at LIMIT $13 OFFSET $14"
         )
         .bind(community.as_str())
@@ -777,6 +798,11 @@ impl crate::Store {
             steps,
         })
     }
+}
+
+/// `王芳 (chuangkou)` → `王芳`.
+fn display_name(actor: &str) -> String {
+    actor.split(" (").next().unwrap_or(actor).to_owned()
 }
 
 /// The audit action of a move.

@@ -88,12 +88,20 @@ async fn catalogue_and_guide(store: Store) {
     store.acting(&head).retire_item(id, true).await.expect("retire");
     assert!(store.service_guide(code(MAIN), "huodong").await.expect("guide").is_empty());
 
-    // Dropping a district item takes it out of the community's guide only.
+    // An item with requests in hand cannot be dropped; one without can, and it leaves the
+    // community's guide only.
     let gl = item(&all, "WM-001").id;
-    store.acting(&head).adopt_item(code(MAIN), gl, false, "").await.expect("drop");
-    assert!(store.service_guide(code(MAIN), "gljt").await.expect("guide").is_empty());
-    assert_eq!(store.service_guide(code(SIBLING), "gljt").await.expect("guide").len(), 1);
-    store.acting(&head).adopt_item(code(MAIN), gl, true, "2号窗口").await.expect("adopt again");
+    assert_eq!(
+        codes(store.acting(&head).adopt_item(code(MAIN), gl, false, "").await),
+        [(String::new(), "item_has_open_requests")]
+    );
+    let advice = item(&all, "QT-001").id;
+    store.acting(&head).adopt_item(code(MAIN), advice, false, "").await.expect("drop");
+    assert!(store.service_guide(code(MAIN), "zczx").await.expect("guide").is_empty());
+    assert_eq!(store.service_guide(code(SIBLING), "zczx").await.expect("guide").len(), 1);
+    store.acting(&head).adopt_item(code(MAIN), advice, true, "2号窗口").await.expect("adopt again");
+    // What is typed is matched as written: % is no wildcard.
+    assert!(store.service_guide(code(MAIN), "%").await.expect("guide").is_empty());
 
     // Forbidden paths: a window worker cannot edit the catalogue, a head cannot edit the
     // district's items or another community's catalogue.
@@ -204,6 +212,11 @@ async fn the_window_flow(store: Store) {
     assert_eq!(codes(desk.move_request(other.id, &mv("decline", "")).await), [("action".into(), "move_reason")]);
     desk.move_request(other.id, &mv("decline", "非本社区户籍")).await.expect("decline");
     assert!(desk.request(other.id).await.expect("detail").work.closed_at.is_some());
+    // Staff withdraw only on the resident's word, and write it down.
+    let third =
+        desk.take_request(code(MAIN), gl.id, &request("黄丽", &["0", "1", "2"]), Source::Window).await.expect("take");
+    assert_eq!(codes(desk.move_request(third.id, &mv("withdraw", "")).await), [("action".into(), "move_reason")]);
+    desk.move_request(third.id, &mv("withdraw", "申请人来电撤回")).await.expect("withdraw");
 
     // A grid worker meets residents too and may take requests; an assessor may not.
     let grid = as_user(&store, "wangge").await;
@@ -264,6 +277,12 @@ async fn residents_apply_and_look_up(store: Store) {
         .expect_err("bad index");
     desk.move_request(taken.id, &mv("request_materials", "房屋照片")).await.expect("materials");
     assert_eq!(desk.request(taken.id).await.expect("d").work.owner_id, desk_actor.user_id());
+    assert_eq!(me.request(taken.id).await.expect("d").work.owner_name, "王芳", "no staff account names");
+    // An online application for an item with materials lists nothing as missing until staff
+    // have checked.
+    let gl = item(&all, "WM-001");
+    let online = me.apply_online(code(MAIN), gl.id, &request("李秀英", &[])).await.expect("apply");
+    assert!(me.request(online.id).await.expect("d").missing.is_empty());
     me.move_request(taken.id, &mv("supply_materials", "照片已上传")).await.expect("supply");
     me.move_request(taken.id, &mv("withdraw", "已自行修好")).await.expect("withdraw");
     assert_eq!(me.request(taken.id).await.expect("d").work.state, "withdrawn");
@@ -334,6 +353,7 @@ async fn queues_open311_and_outbox(store: Store) {
     // The outbox decrypts for the sender and records deliveries.
     let pending = store.pending_messages(100).await.expect("pending");
     assert!(pending.iter().any(|m| m.recipient == "13905918888" && m.body.contains("已提交")));
+    assert!(store.pending_messages(100).await.expect("again").is_empty(), "claimed messages are not handed out twice");
     for m in &pending {
         store.message_done(m.id, None).await.expect("sent");
     }
@@ -414,14 +434,23 @@ async fn appointments(store: Store) {
         let today = SlotsInput {
             from: now_cn.date().to_string(),
             times: "00:00-23:59".into(),
-            capacity: "5".into(),
+            capacity: "1".into(),
             ..SlotsInput::default()
         };
         desk.open_slots(code(MAIN), &today).await.expect("today");
-        let slot = jumin.slots(code(MAIN), now_cn.date(), 1, None).await.expect("slots");
-        let b = desk.book(slot[0].id, "现场", "13905910014", None).await.expect("walk-in");
+        assert_eq!(desk.open_slots(code(MAIN), &today).await.expect("again"), 1, "a form sent twice");
+        let slots = jumin.slots(code(MAIN), now_cn.date(), 1, None).await.expect("slots");
+        let all_day: Vec<_> = slots.iter().filter(|s| s.capacity == 1 && s.ends_at > linli_store::now()).collect();
+        assert_eq!(all_day.len(), 1, "the second opening of the same slot made none");
+        let b = desk.book(all_day[0].id, "现场", "13905910014", None).await.expect("walk-in");
         desk.mark_booking(b, true).await.expect("attended");
         assert_eq!(codes(desk.cancel_booking(b).await), [(String::new(), "booking_not_open")]);
+        assert_eq!(codes(desk.mark_booking(b, false).await), [(String::new(), "booking_not_open")], "marked once");
+        assert_eq!(
+            codes(desk.book(all_day[0].id, "又一位", "13905910015", None).await),
+            [("slot".into(), "slot_full")],
+            "who came still counts against the capacity"
+        );
     }
 }
 

@@ -322,7 +322,12 @@ pub struct LookupBody {
 #[utoipa::path(post, path = "/lookup", tag = "window", request_body = LookupBody,
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json"))
 )]
-pub async fn lookup(State(state): State<AppState>, ApiJson(b): ApiJson<LookupBody>) -> Result<Json<Value>, AppError> {
+pub async fn lookup(
+    State(state): State<AppState>,
+    ctx: crate::context::Ctx,
+    ApiJson(b): ApiJson<LookupBody>,
+) -> Result<Json<Value>, AppError> {
+    state.limits.lookup(ctx.ip.as_deref(), &b.number)?;
     json(state.store.lookup_request(&b.number, &b.phone).await?)
 }
 

@@ -33,6 +33,30 @@ pub fn router() -> Router<AppState> {
         .route("/services/{file}", get(service_definition))
         .route("/requests/{file}", get(one_request))
         .route("/tokens/{file}", get(token))
+        .fallback(|| async { error(Format::Json, StatusCode::NOT_FOUND, "unknown resource") })
+}
+
+/// Errors made by the layers around the handlers (rate limits, body limits, timeouts) in
+/// GeoReport's own shape and the format the path asked for.
+pub async fn errors_in_kind(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let f = if req.uri().path().to_ascii_lowercase().ends_with(".xml") { Format::Xml } else { Format::Json };
+    let response = next.run(req).await;
+    let status = response.status();
+    let ours = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/xml"));
+    if (status.is_client_error() || status.is_server_error()) && !ours {
+        let description = match status {
+            StatusCode::TOO_MANY_REQUESTS => "too many requests; wait a minute and retry",
+            StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large (2 MB at most; send photos as media_url)",
+            StatusCode::SERVICE_UNAVAILABLE => "the server is busy; please retry",
+            _ => "the request could not be handled",
+        };
+        return error(f, status, description);
+    }
+    response
 }
 
 type Params = Vec<(String, String)>;
@@ -115,8 +139,10 @@ async fn services(state: &AppState, p: &Params, f: Format) -> Response {
         Ok(i) => i,
         Err(e) => return internal(f, &e),
     };
+    // Only what may be applied for online is offered to public apps.
     let list = items
         .iter()
+        .filter(|i| i.accepts(linli_domain::window::Channel::Online))
         .map(|i| {
             Doc::Obj(vec![
                 ("service_code", Doc::text(&i.code)),
@@ -146,7 +172,7 @@ async fn service_definition(
         Err(r) => return r,
     };
     let item = match state.store.item_by_code(code, service_code).await {
-        Ok(i) if i.in_force(linli_store::today()) => i,
+        Ok(i) if i.in_force(linli_store::today()) && i.accepts(linli_domain::window::Channel::Online) => i,
         _ => return error(f, StatusCode::NOT_FOUND, &format!("service_code {service_code} not found")),
     };
     let attributes = item
@@ -228,7 +254,8 @@ async fn requests(state: &AppState, p: &Params, f: Format) -> Response {
     if !ids.is_empty() {
         filter.numbers = ids.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).take(50).collect();
     }
-    filter.item_code = param(p, "service_code").to_owned();
+    filter.item_codes =
+        param(p, "service_code").split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
     for (name, slot) in [("start_date", &mut filter.start), ("end_date", &mut filter.end)] {
         let raw = param(p, name);
         if !raw.is_empty() {
@@ -248,10 +275,15 @@ async fn requests(state: &AppState, p: &Params, f: Format) -> Response {
     if filter.numbers.is_empty() && filter.start.is_none() && filter.end.is_none() {
         filter.start = Some(OffsetDateTime::now_utc() - time::Duration::days(90));
     }
-    filter.status = match param(p, "status") {
-        "" => String::new(),
-        s @ ("open" | "closed") => s.to_owned(),
-        s => return error(f, StatusCode::BAD_REQUEST, &format!("status must be open or closed, not {s}")),
+    // A comma list is allowed; both values mean no filter.
+    let statuses: Vec<&str> = param(p, "status").split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if let Some(bad) = statuses.iter().find(|s| !matches!(**s, "open" | "closed")) {
+        return error(f, StatusCode::BAD_REQUEST, &format!("status must be open or closed, not {bad}"));
+    }
+    filter.status = match statuses.as_slice() {
+        [one] => (*one).to_owned(),
+        [first, rest @ ..] if rest.iter().all(|s| s == first) => (*first).to_owned(),
+        _ => String::new(),
     };
     match state.store.public_requests(code, &filter).await {
         Ok(rows) => respond(
@@ -351,6 +383,9 @@ async fn post_request(State(state): State<AppState>, ctx: Ctx, Path(file): Path<
     };
     let key = param(&p, "api_key");
     let actor = match state.store.token_actor(key, ctx.ip.clone()).await {
+        Ok(Some(a)) if !a.principal.reaches(&code) => {
+            return error(f, StatusCode::FORBIDDEN, "this api_key may not post to this jurisdiction_id");
+        }
         Ok(Some(a)) => a,
         Ok(None) => return error(f, StatusCode::FORBIDDEN, "api_key is missing, unknown, expired or revoked"),
         Err(e) => return internal(f, &e),

@@ -277,6 +277,21 @@ async fn api_and_public(engine: Engine) {
     let r =
         post_form(&app, &anon, "/lookup", &[("_csrf", &token), ("number", &number), ("phone", "13905910000")]).await;
     assert_eq!(r.status(), 404, "a wrong phone finds nothing");
+    // Trying phone after phone against one number stops at ten an hour.
+    let guessed = "350103001001-20260101-0001";
+    for i in 0..10 {
+        let r = post_form(
+            &app,
+            &anon,
+            "/lookup",
+            &[("_csrf", &token), ("number", guessed), ("phone", &format!("1390591000{i}"))],
+        )
+        .await;
+        assert_eq!(r.status(), 404);
+    }
+    let r =
+        post_form(&app, &anon, "/lookup", &[("_csrf", &token), ("number", guessed), ("phone", "13905910099")]).await;
+    assert_eq!(r.status(), 429);
     let r = anon
         .post(app.url("/api/v1/lookup"))
         .json(&json!({ "number": number, "phone": "13905917777" }))
@@ -391,10 +406,17 @@ async fn open311(engine: Engine) {
     let list: Value = serde_json::from_str(&body).expect("json");
     assert!(list.as_array().expect("list").iter().all(|r| r["status"] == "open" && r["service_code"] == "BM-004"));
     assert!(list.as_array().expect("list").iter().any(|r| r["service_request_id"] == number.as_str()));
-    // A request taken at the window is listed without what the resident told the window.
-    let (_, _, body) = get(format!("/open311/v2/requests.json?{j}&service_code=WM-002")).await;
-    let window: Value = serde_json::from_str(&body).expect("json");
-    assert!(window.as_array().expect("list").iter().all(|r| r["description"] == "" && r["address"] == ""));
+    // Requests taken at the window or applied for online are not listed at all.
+    let (_, _, body) =
+        get(format!("/open311/v2/requests.json?{j}&service_code=WM-002,BM-004&status=open,closed")).await;
+    let list: Value = serde_json::from_str(&body).expect("json");
+    assert!(list.as_array().expect("list").iter().all(|r| r["service_code"] == "BM-004"), "{body:.400}");
+    // service_request_id overrides the other filters.
+    let (_, _, body) = get(format!("/open311/v2/requests.json?{j}&service_request_id={number}&status=closed")).await;
+    assert!(body.contains(&number), "{body:.400}");
+    // Window-only items are not offered to public apps.
+    let (s, _, _) = get(format!("/open311/v2/services/WM-002.json?{j}")).await;
+    assert_eq!(s, 404);
 
     // Errors, in the spec's shape and the format asked for.
     let (s, _, body) = get("/open311/v2/services.json".into()).await;

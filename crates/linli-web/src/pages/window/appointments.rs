@@ -78,7 +78,8 @@ fn booking_line(lang: Lang, b: &Booking) -> BookingLine {
         phone: b.phone_masked.clone(),
         state: word(lang, "booking", &b.state),
         state_code: b.state.clone(),
-        open: b.state == "booked" && b.ends_at > linli_store::now(),
+        // The store refuses changes once a slot has begun; so do the buttons.
+        open: b.state == "booked" && b.starts_at > linli_store::now(),
     }
 }
 

@@ -257,6 +257,7 @@ pub async fn lookup_form(ctx: Ctx) -> Result<Html<String>, AppError> {
 
 /// Posted, not a GET: the phone number stays out of URLs and logs.
 pub async fn lookup(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LookupForm>) -> Result<Response, AppError> {
+    state.limits.lookup(ctx.ip.as_deref(), &f.number)?;
     let found = match state.store.lookup_request(&f.number, &f.phone).await {
         Ok(s) => Some(StatusView {
             state: word(ctx.lang, "state", &s.state),

@@ -168,8 +168,7 @@ async fn show(
             details: details(ctx, &e.details),
         })
         .collect();
-    let needs = |a: &str| linli_domain::window::SERVICE_REQUEST.moves.iter().any(|m| m.action == a && m.needs_reason);
-    let moves = d.moves.iter().map(|a| (*a, word(ctx.lang, "action", a), needs(a))).collect();
+    let moves = d.moves.iter().map(|a| (*a, word(ctx.lang, "action", a), d.needs_reason.contains(a))).collect();
     let failed = if errors.is_empty() { String::new() } else { form.action.clone() };
     let files = acting
         .attachments(id)
