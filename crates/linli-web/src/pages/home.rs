@@ -37,6 +37,8 @@ struct HomePage {
     days: String,
     result: Option<DeadlineResult>,
     form_error: Option<String>,
+    /// The window's figures for staff of a community: (community code, figures).
+    window: Option<(String, linli_store::window::WindowSummary)>,
 }
 
 fn weekday_key(d: time::Date) -> &'static str {
@@ -81,7 +83,19 @@ pub async fn home(
             Err(e) => form_error = e.0.first().map(|f| FieldMessage::new(f, lang).message),
         }
     }
+    let window = match ctx.actor() {
+        Some(actor)
+            if actor.principal.may(linli_domain::Resource::ServiceRequest, linli_domain::Action::Read)
+                && actor.principal.node.is_some_and(|n| n.level() == linli_domain::Level::Community) =>
+        {
+            let code = actor.principal.node.ok_or(AppError::NotFound)?;
+            let summary = state.store.acting(&actor).window_summary(code).await?;
+            Some((code.to_string(), summary))
+        }
+        _ => None,
+    };
     let page = HomePage {
+        window,
         page: PageCtx::new(&ctx, "home.title"),
         today: day.to_string(),
         today_weekday: i18n::t(lang, weekday_key(day)),
