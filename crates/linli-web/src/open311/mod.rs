@@ -31,6 +31,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{file}", get(top).post(post_request))
         .route("/services/{file}", get(service_definition))
+        // The `open311` Python client asks for `service/{code}` (singular).
+        .route("/service/{file}", get(service_definition))
         .route("/requests/{file}", get(one_request))
         .route("/tokens/{file}", get(token))
         .fallback(|| async { error(Format::Json, StatusCode::NOT_FOUND, "unknown resource") })
@@ -366,17 +368,29 @@ async fn posted_fields(req: Request) -> Option<Params> {
 }
 
 /// `POST requests`: form-encoded, with `api_key`; attributes arrive as `attribute[f1]=…`.
-async fn post_request(State(state): State<AppState>, ctx: Ctx, Path(file): Path<String>, req: Request) -> Response {
+/// Some clients put `api_key` and `jurisdiction_id` in the query string instead; the body wins.
+async fn post_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(file): Path<String>,
+    Query(query): Query<Params>,
+    req: Request,
+) -> Response {
     let Some(("requests", f)) = split(&file) else {
         return error(Format::Json, StatusCode::NOT_FOUND, "POST requests.json or requests.xml");
     };
-    let Some(p) = posted_fields(req).await else {
+    let Some(mut p) = posted_fields(req).await else {
         return error(
             f,
             StatusCode::BAD_REQUEST,
             "the body must be application/x-www-form-urlencoded (or multipart/form-data)",
         );
     };
+    for (k, v) in query {
+        if !p.iter().any(|(pk, _)| *pk == k) {
+            p.push((k, v));
+        }
+    }
     let code = match jurisdiction(&state, &p, f).await {
         Ok(c) => c,
         Err(r) => return r,

@@ -464,6 +464,17 @@ async fn open311(engine: Engine) {
     assert_eq!(r.status(), 201);
     let body = r.text().await.expect("body");
     assert!(body.contains("<service_requests><request><service_request_id>"), "{body}");
+    // The `open311` Python client: key and jurisdiction in the query string, `service/` paths.
+    let r = c
+        .post(app.url(&format!("/open311/v2/requests.xml?jurisdiction_id={MAIN}&api_key={key}")))
+        .form(&[("service_code", "BM-004"), ("description", "门禁坏了"), ("attribute[f1]", "家电维修")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let (s, _, def) = get(format!("/open311/v2/service/BM-004.xml?{j}")).await;
+    assert_eq!(s, 200);
+    assert!(def.contains("<service_definition><service_code>BM-004</service_code>"), "{def}");
     let today = linli_store::today();
     let (s, _, body) = get(format!("/open311/v2/requests.json?{j}&start_date={today}T00:00:00")).await;
     assert_eq!(s, 200);
