@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod community;
 pub mod division;
 pub mod ids;
+pub mod oversight;
 pub mod password;
 pub mod register;
 pub mod rights;

@@ -47,6 +47,8 @@ pub enum Resource {
     Application,
     /// Posting requests through Open311 (tokens only).
     Open311,
+    /// Supervision and evaluation: ratings recorded at the window, rectifications, complaints.
+    Oversight,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -63,7 +65,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 16] = [
+    pub const ALL: [Resource; 17] = [
         Resource::Node,
         Resource::Community,
         Resource::Organisation,
@@ -80,6 +82,7 @@ impl Resource {
         Resource::ServiceRequest,
         Resource::Application,
         Resource::Open311,
+        Resource::Oversight,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +103,7 @@ impl Resource {
             Resource::ServiceRequest => "service_request",
             Resource::Application => "application",
             Resource::Open311 => "open311",
+            Resource::Oversight => "oversight",
         }
     }
 
@@ -183,6 +187,11 @@ const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Application, Read, &[Resident, Volunteer]),
     (Application, Create, &[Resident, Volunteer]),
     (Application, Update, &[Resident, Volunteer]),
+    (Oversight, Read, STAFF),
+    // Whoever serves residents records ratings at the window and puts bad ones right.
+    (Oversight, Create, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
+    (Oversight, Update, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
+    (Oversight, Export, &[Admin, Supervisor, CommunityHead, Assessor]),
     // Third-party apps and hotlines post through Open311 with a token; no role does.
     (Open311, Create, &[]),
     // Whole values only for the roles whose work needs them (GB/T 35273 minimum necessity):

@@ -17,6 +17,7 @@ pub mod check;
 mod error;
 pub mod node;
 pub mod organisation;
+pub mod oversight;
 pub mod privacy;
 pub mod profile;
 pub mod register;

@@ -13,6 +13,26 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A code people type from paper: ten characters from 30 that cannot be mistaken for each
+/// other (no 0/O, 1/I/L, U), about 49 bits.
+pub fn short_code() -> String {
+    const ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut out = String::with_capacity(10);
+    while out.len() < 10 {
+        let mut bytes = [0u8; 16];
+        if let Err(e) = getrandom::fill(&mut bytes) {
+            panic!("operating system random source failed: {e}");
+        }
+        // 240 = 8 × 30: bytes above it would favour the first characters.
+        for b in bytes.iter().filter(|b| **b < 240) {
+            if out.len() < 10 {
+                out.push(ALPHABET[usize::from(b % 30)] as char);
+            }
+        }
+    }
+    out
+}
+
 /// What is stored in place of a high-entropy token: its SHA-256. (Passwords, being guessable,
 /// get argon2id instead.)
 pub fn token_hash(token: &str) -> Vec<u8> {
@@ -30,5 +50,10 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_ne!(token_hash(&a), token_hash(&b));
+        let c = short_code();
+        assert_eq!(c.len(), 10);
+        assert!(
+            c.chars().all(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase()) && !c.contains(['0', 'O', '1', 'I'])
+        );
     }
 }

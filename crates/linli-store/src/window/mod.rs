@@ -10,8 +10,8 @@ mod catalogue;
 mod consultations;
 mod open311;
 mod outbox;
-mod requests;
-mod workitem;
+pub(crate) mod requests;
+pub(crate) mod workitem;
 
 pub use appointments::{Booking, SlotView};
 pub use attachments::{Attachment, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, sniff};

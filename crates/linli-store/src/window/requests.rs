@@ -65,6 +65,8 @@ pub struct RequestDetail {
     pub needs_reason: Vec<&'static str>,
     /// The Open311 token, for a request posted through the API.
     pub token: Option<String>,
+    /// The code printed on the completion notice for rating it (once completed).
+    pub rating_code: Option<String>,
 }
 
 /// A row of a window queue.
@@ -137,7 +139,7 @@ pub struct Taken {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct RequestRow {
+pub(crate) struct RequestRow {
     item_id: Uuid,
     item_name: String,
     time_limit_days: i32,
@@ -153,6 +155,7 @@ pub(super) struct RequestRow {
     transfer_office: String,
     transfer_due_at: Option<OffsetDateTime>,
     token: Option<String>,
+    rating_code: Option<String>,
 }
 
 /// `王**` for the public look-up.
@@ -338,7 +341,7 @@ impl Acting<'_> {
     }
 
     /// Loads a request for the viewer: staff of its community, or the resident who applied.
-    pub(super) async fn load_request(&self, id: Uuid) -> StoreResult<(WorkItem, RequestRow, Party)> {
+    pub(crate) async fn load_request(&self, id: Uuid) -> StoreResult<(WorkItem, RequestRow, Party)> {
         let work: Option<WorkItem> = on_db!(self.store, |pool| sqlx::query_as(concat!(
             "SELECT ",
             work_item_columns!(),
@@ -351,7 +354,7 @@ impl Acting<'_> {
         let row: RequestRow = on_db!(self.store, |pool| {
             sqlx::query_as(
             "SELECT item_id, item_name, time_limit_days, source, mode, applicant_name, phone_enc, applicant_user_id, \
-             address, description, field_values, missing, transfer_office, transfer_due_at, token \
+             address, description, field_values, missing, transfer_office, transfer_due_at, token, rating_code \
              FROM service_request WHERE work_item_id = $1"
         )
         .bind(id)
@@ -430,6 +433,7 @@ impl Acting<'_> {
             moves,
             needs_reason,
             token: row.token,
+            rating_code: row.rating_code,
             work,
         })
     }
@@ -563,6 +567,14 @@ impl Acting<'_> {
                 sqlx::query("UPDATE service_request SET missing = $2 WHERE work_item_id = $1")
                     .bind(id)
                     .bind(serde_json::to_string(missing).unwrap_or_else(|_| "[]".into()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if mv.action == "complete" {
+                // The code printed on the completion notice, for rating without an account.
+                sqlx::query("UPDATE service_request SET rating_code = $2 WHERE work_item_id = $1")
+                    .bind(id)
+                    .bind(crate::secret::short_code())
                     .execute(&mut *tx)
                     .await?;
             }

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod calendar;
 mod organisation;
+mod oversight;
 mod register;
 mod schema;
 mod tokens;
