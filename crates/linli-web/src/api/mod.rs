@@ -9,6 +9,7 @@ mod community;
 mod grids;
 mod me;
 mod nodes;
+mod oversight;
 pub(crate) mod register;
 pub(crate) mod register_files;
 mod session;
@@ -56,7 +57,8 @@ use crate::state::AppState;
         (name = "calendar", description = "工作日历 / working-day calendar"),
         (name = "register", description = "居民台账：楼栋、住户、居民、导入导出 / the register"),
         (name = "grids", description = "网格与走访（GB/T 34300）/ grids and household visits"),
-        (name = "window", description = "服务项目与一站式窗口（第 7–8 章、附录 A）/ catalogue and the one-stop window")
+        (name = "window", description = "服务项目与一站式窗口（第 7–8 章、附录 A）/ catalogue and the one-stop window"),
+        (name = "oversight", description = "监督评价：好差评与整改（第 9 章）/ ratings and rectifications")
     )
 )]
 struct ApiDoc;
@@ -142,6 +144,11 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(window::change_booking))
         .routes(routes!(window::my_bookings))
         .routes(routes!(window::consultations, window::record_consultation))
+        .routes(routes!(oversight::rate, oversight::rating))
+        .routes(routes!(oversight::rate_by_code))
+        .routes(routes!(oversight::rectifications))
+        .routes(routes!(oversight::rectification))
+        .routes(routes!(oversight::move_rectification))
         .split_for_parts();
     let doc = Arc::new(doc);
     router

@@ -12,6 +12,7 @@ mod home;
 pub mod layout;
 mod login;
 mod nodes;
+pub(crate) mod oversight;
 mod prefs;
 mod reauth;
 mod register;
@@ -107,6 +108,11 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}", get(window::request::page))
         .route("/requests/{id}/move", post(window::request::act))
         .route("/requests/{id}/print/{kind}", get(window::request::print))
+        .route("/requests/{id}/rating", post(oversight::rate))
+        .route("/rate", get(oversight::rate_page).post(oversight::rate_by_code))
+        .route("/window/{code}/rectifications", get(oversight::list))
+        .route("/rectifications/{id}", get(oversight::detail))
+        .route("/rectifications/{id}/move", post(oversight::act))
         .route(
             "/requests/{id}/files",
             post(window::request::upload).layer(axum::extract::DefaultBodyLimit::max(window::request::UPLOAD_LIMIT)),

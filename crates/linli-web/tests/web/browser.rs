@@ -414,3 +414,86 @@ async fn the_window_in_a_browser() {
     phone.screenshot("window-applied-phone").await;
     phone.close().await;
 }
+
+// 好差评 in Chromium: a resident rates a finished request 不满意 from a phone; the community
+// verifies, puts it right and revisits at the desk; the resident sees it closed.
+#[tokio::test]
+async fn a_bad_rating_is_put_right() {
+    let app = spawn_app(Engine::Sqlite).await;
+    app.store().seed_demo_window().await.expect("window demo");
+    let base = app.url("");
+    let main = linli_testkit::code("350103001001");
+    let jumin = linli_store::Actor::user(&app.store().user_by_username("jumin").await.expect("resident"), None);
+    let desk = linli_store::Actor::user(&app.store().user_by_username("chuangkou").await.expect("worker"), None);
+    let catalogue = app.store().acting(&desk).catalogue(main).await.expect("catalogue");
+    let repair = catalogue.iter().find(|i| i.code == "BM-004").expect("item").id;
+    let input = linli_domain::window::request::RequestInput {
+        applicant_name: "李秀英".into(),
+        applicant_phone: "13905910011".into(),
+        fields: [("f1".to_owned(), "水电维修".to_owned())].into_iter().collect(),
+        ..Default::default()
+    };
+    let taken = app.store().acting(&jumin).apply_online(main, repair, &input).await.expect("apply");
+    let mv =
+        |a: &str, r: &str| linli_store::window::MoveInput { action: a.into(), reason: r.into(), ..Default::default() };
+    app.store().acting(&desk).move_request(taken.id, &mv("accept", "")).await.expect("accept");
+    app.store().acting(&desk).move_request(taken.id, &mv("complete", "已上门维修")).await.expect("complete");
+
+    let phone = Browser::start(Viewport::Phone).await;
+    sign_in(&phone, &base, "jumin").await;
+    phone.client.goto(&format!("{base}/requests/{}", taken.id)).await.expect("request");
+    phone
+        .client
+        .find(Locator::Css("input[name=level][value=dissatisfied]"))
+        .await
+        .expect("level")
+        .click()
+        .await
+        .expect("choose");
+    phone
+        .client
+        .find(Locator::Id("rt-comment"))
+        .await
+        .expect("comment")
+        .send_keys("师傅迟到两个小时")
+        .await
+        .expect("type");
+    phone.screenshot("rating-phone").await;
+    let submit = phone.client.find(Locator::Css("form.rating-form button[type=submit]")).await.expect("send");
+    click_and_load(&phone, submit).await;
+    let text = phone.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(text.contains("不满意") && text.contains("查看整改情况"), "{text}");
+
+    let b = Browser::start(Viewport::Desktop).await;
+    sign_in(&b, &base, "chuangkou").await;
+    b.client.goto(&format!("{base}/window/350103001001/rectifications")).await.expect("list");
+    let first = b.client.find(Locator::Css("table.data tbody a")).await.expect("a rectification");
+    click_and_load(&b, first).await;
+    for (action, text) in [
+        ("verify", "属实：师傅记错了时间"),
+        ("rectify", "已约谈维修单位，免收上门费"),
+        ("revisit", "电话回访，居民表示满意"),
+    ] {
+        let details = b
+            .client
+            .find(Locator::XPath(&format!("//details[.//input[@name='action' and @value='{action}']]")))
+            .await
+            .unwrap_or_else(|_| panic!("a {action} form"));
+        if details.attr("open").await.expect("attr").is_none() {
+            details.find(Locator::Css("summary")).await.expect("summary").click().await.expect("open");
+        }
+        details.find(Locator::Css("textarea[name=reason]")).await.expect("reason").send_keys(text).await.expect("type");
+        let button = details.find(Locator::Css("button[type=submit]")).await.expect("button");
+        click_and_load(&b, button).await;
+    }
+    let state = b.client.find(Locator::Css(".badge.state")).await.expect("state").text().await.expect("text");
+    assert_eq!(state, "已结案");
+    b.screenshot("rectification-desktop").await;
+    b.close().await;
+
+    phone.client.goto(&format!("{base}/requests/{}", taken.id)).await.expect("request");
+    phone.client.find(Locator::LinkText("查看整改情况")).await.expect("link").click().await.expect("click");
+    let text = phone.client.wait().for_element(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(text.contains("已结案") && text.contains("电话回访，居民表示满意"), "{text}");
+    phone.close().await;
+}

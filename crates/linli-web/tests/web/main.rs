@@ -6,6 +6,7 @@ mod browser;
 mod identity;
 mod matrix;
 mod ops;
+mod oversight;
 mod pages;
 mod register;
 mod window;

@@ -55,6 +55,10 @@ struct RequestPage {
     notices: Vec<(&'static str, String)>,
     files: Vec<FileLine>,
     can_upload: bool,
+    /// The rating: (level's word, comment, channel's word, rectification id).
+    rating: Option<(String, String, String, Option<String>)>,
+    can_rate: bool,
+    levels: Vec<(&'static str, &'static str)>,
 }
 
 pub struct FileLine {
@@ -188,6 +192,22 @@ async fn show(
         .collect();
     let can_upload =
         linli_domain::window::flow::OPEN.contains(&d.work.state.as_str()) && (applicant || !d.moves.is_empty());
+    let rating = acting.rating(id).await?.map(|r| {
+        (
+            crate::pages::oversight::level_word(ctx.lang, &r.level),
+            r.comment,
+            ctx.t(&format!("rating.channel.{}", r.channel)).to_owned(),
+            r.rectification_id.map(|x| x.to_string()),
+        )
+    });
+    let finished = matches!(d.work.state.as_str(), "completed" | "archived");
+    let may_rate = applicant
+        || me
+            .actor
+            .principal
+            .check(linli_domain::Resource::Oversight, linli_domain::Action::Create, &community)
+            .is_ok();
+    let can_rate = finished && rating.is_none() && may_rate;
     Ok(RequestPage {
         page: PageCtx::new(ctx, "window.request_title"),
         state: word(ctx.lang, "state", &d.work.state),
@@ -210,6 +230,9 @@ async fn show(
         applicant,
         files,
         can_upload,
+        rating,
+        can_rate,
+        levels: crate::pages::oversight::levels(ctx.lang),
         d,
     })
 }

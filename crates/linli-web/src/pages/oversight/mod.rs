@@ -1,0 +1,298 @@
+//! 监督评价 pages: rating a finished request (from its page, or by the code on the completion
+//! notice without an account), and the rectifications bad ratings open.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, Response};
+use axum_extra::extract::CookieJar;
+use linli_domain::oversight::Level;
+use linli_store::StoreError;
+use linli_store::oversight::{RatingInput, RectificationDetail};
+use linli_store::window::MoveInput;
+use serde::Deserialize;
+
+use super::window::desk::community;
+use super::window::{due_day, when};
+use crate::api::id_param;
+use crate::auth::Me;
+use crate::context::Ctx;
+use crate::csrf::Form;
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+use crate::pages::layout::PageCtx;
+use crate::pages::{FormErrors, done, render, render_with};
+use crate::state::AppState;
+
+/// The five levels as radio buttons: (code, label).
+pub fn levels(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    Level::ALL.iter().map(|l| (l.as_str(), i18n::t(lang, &format!("rating.level.{}", l.as_str())))).collect()
+}
+
+pub fn level_word(lang: Lang, code: &str) -> String {
+    let key = format!("rating.level.{code}");
+    if i18n::has(&key) { i18n::t(lang, &key).to_owned() } else { code.to_owned() }
+}
+
+/// `POST /requests/{id}/rating`: the applicant rates, or staff record what the resident said.
+pub async fn rate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(f): Form<RatingInput>,
+) -> Result<Response, AppError> {
+    let id = id_param(&id)?;
+    match state.store.acting(&me.actor).rate(id, &f).await {
+        Ok(_) => Ok(done(jar, &ctx, "flash.rated", &format!("/requests/{id}"))),
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
+            let page = Message {
+                page: PageCtx::new(&ctx, "rating.failed"),
+                messages: FormErrors::from_error(&AppError::from(e), ctx.lang).all().map(str::to_owned).collect(),
+                back: format!("/requests/{id}"),
+            };
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "window/problem.html")]
+struct Message {
+    page: PageCtx,
+    messages: Vec<String>,
+    back: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CodeQuery {
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "oversight/rate.html")]
+struct RatePage {
+    page: PageCtx,
+    code: String,
+    target: Option<linli_store::oversight::RatingTarget>,
+    not_found: bool,
+    levels: Vec<(&'static str, &'static str)>,
+    thanks: bool,
+    errors: FormErrors,
+}
+
+/// `/rate?code=…`: the public rating page for the code on a completion notice.
+pub async fn rate_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, AppError> {
+    let code = q.code.trim().to_owned();
+    let (target, not_found) = if code.is_empty() {
+        (None, false)
+    } else {
+        state.limits.lookup(ctx.ip.as_deref(), &code)?;
+        match state.store.rating_target(&code).await {
+            Ok(t) => (Some(t), false),
+            Err(StoreError::NotFound(_)) => (None, true),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let status = if not_found { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    let page = RatePage {
+        page: PageCtx::new(&ctx, "rating.title"),
+        code,
+        target,
+        not_found,
+        levels: levels(ctx.lang),
+        thanks: false,
+        errors: FormErrors::default(),
+    };
+    render_with(status, &page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CodeRating {
+    code: String,
+    level: String,
+    comment: String,
+}
+
+pub async fn rate_by_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CodeRating>,
+) -> Result<Response, AppError> {
+    state.limits.lookup(ctx.ip.as_deref(), &f.code)?;
+    let input = RatingInput { level: f.level.clone(), comment: f.comment.clone() };
+    let (thanks, errors, status) = match state.store.rate_by_code(&f.code, &input).await {
+        Ok(_) => (true, FormErrors::default(), StatusCode::OK),
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
+            (false, FormErrors::from_error(&AppError::from(e), ctx.lang), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(StoreError::NotFound(_)) => return Err(AppError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let target = state.store.rating_target(&f.code).await.ok();
+    let page = RatePage {
+        page: PageCtx::new(&ctx, "rating.title"),
+        code: f.code,
+        target,
+        not_found: false,
+        levels: levels(ctx.lang),
+        thanks,
+        errors,
+    };
+    render_with(status, &page)
+}
+
+pub struct RectLine {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub state: String,
+    pub level: String,
+    pub due: String,
+    pub owner: String,
+}
+
+#[derive(Template)]
+#[template(path = "oversight/rectifications.html")]
+struct ListPage {
+    page: PageCtx,
+    code: String,
+    name: String,
+    lines: Vec<RectLine>,
+    all: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    all: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let (community, name) = community(&state, &code).await?;
+    let all = q.all == "1";
+    let rows = state.store.acting(&me.actor).rectifications(community, !all).await?;
+    let page = ListPage {
+        page: PageCtx::new(&ctx, "rectification.list_title"),
+        code: community.to_string(),
+        name,
+        lines: rows
+            .into_iter()
+            .map(|r| RectLine {
+                id: r.id.to_string(),
+                number: r.number,
+                title: r.title,
+                state: i18n::t(ctx.lang, &format!("rectification.state.{}", r.state)).to_owned(),
+                level: level_word(ctx.lang, &r.level),
+                due: due_day(r.due_at),
+                owner: r.owner_name.split(" (").next().unwrap_or_default().to_owned(),
+            })
+            .collect(),
+        all,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "oversight/rectification.html")]
+struct DetailPage {
+    page: PageCtx,
+    d: RectificationDetail,
+    state: String,
+    level: String,
+    due: String,
+    steps: Vec<(String, String, String, String)>,
+    moves: Vec<(&'static str, String)>,
+    errors: FormErrors,
+}
+
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &Me,
+    id: uuid::Uuid,
+    errors: FormErrors,
+) -> Result<DetailPage, AppError> {
+    let d = state.store.acting(&me.actor).rectification(id).await?;
+    Ok(DetailPage {
+        page: PageCtx::new(ctx, "rectification.title"),
+        state: i18n::t(ctx.lang, &format!("rectification.state.{}", d.work.state)).to_owned(),
+        level: level_word(ctx.lang, &d.rating.level),
+        due: due_day(d.work.due_at),
+        steps: d
+            .history
+            .iter()
+            .map(|e| {
+                (
+                    when(Some(e.at)),
+                    i18n::t(ctx.lang, &format!("rectification.action.{}", e.action)).to_owned(),
+                    e.actor_name.split(" (").next().unwrap_or_default().to_owned(),
+                    e.reason.clone(),
+                )
+            })
+            .collect(),
+        moves: d
+            .moves
+            .iter()
+            .map(|a| (*a, i18n::t(ctx.lang, &format!("rectification.action.{a}")).to_owned()))
+            .collect(),
+        errors,
+        d,
+    })
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(id): Path<String>,
+) -> Result<Html<String>, AppError> {
+    render(&detail_page(&state, &ctx, &me, id_param(&id)?, FormErrors::default()).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MoveForm {
+    action: String,
+    reason: String,
+    version: String,
+}
+
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, AppError> {
+    let id = id_param(&id)?;
+    let m = MoveInput {
+        action: f.action,
+        reason: f.reason,
+        version: f.version.trim().parse().ok(),
+        ..MoveInput::default()
+    };
+    match state.store.acting(&me.actor).move_rectification(id, &m).await {
+        Ok(_) => Ok(done(jar, &ctx, "flash.request_moved", &format!("/rectifications/{id}"))),
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
+            let errors = FormErrors::from_error(&AppError::from(e), ctx.lang);
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &detail_page(&state, &ctx, &me, id, errors).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

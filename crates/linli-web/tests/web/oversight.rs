@@ -1,0 +1,131 @@
+//! 好差评 over real HTTP on both engines: the code on the completion notice rates without an
+//! account (once), staff record ratings at the window through the API, and rectifications move
+//! through the API with the matrix's refusals.
+
+use linli_testkit::{Engine, engine_tests, spawn_app};
+use serde_json::{Value, json};
+
+use crate::problem;
+
+const MAIN: &str = "350103001001";
+
+async fn ratings_over_http(engine: Engine) {
+    let app = spawn_app(engine).await;
+    app.store().seed_demo_window().await.expect("window");
+    let c = app.client();
+    let csrf = app.sign_in(&c, "chuangkou").await;
+    let catalogue: Value = c
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/catalogue")))
+        .send()
+        .await
+        .expect("c")
+        .json()
+        .await
+        .expect("j");
+    let repair = catalogue.as_array().expect("list").iter().find(|i| i["code"] == "BM-004").expect("BM-004")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let finished = |name: &'static str| {
+        let (c, csrf, repair) = (c.clone(), csrf.clone(), repair.clone());
+        let (take, base) = (app.url(&format!("/api/v1/communities/{MAIN}/requests")), app.url("/api/v1/requests/"));
+        async move {
+            let body = json!({ "item_id": repair, "applicant_name": name, "applicant_phone": "13905912222", "fields": { "f1": "水电维修" } });
+            let r = c.post(take).header("x-csrf-token", &csrf).json(&body).send().await.expect("take");
+            let id = r.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+            let r = c
+                .post(format!("{base}{id}/moves"))
+                .header("x-csrf-token", &csrf)
+                .json(&json!({ "action": "complete", "reason": "已修好" }))
+                .send()
+                .await
+                .expect("complete");
+            assert_eq!(r.status(), 200);
+            id
+        }
+    };
+
+    // By code, without an account, once.
+    let first = finished("王建国").await;
+    let d: Value =
+        c.get(app.url(&format!("/api/v1/requests/{first}"))).send().await.expect("get").json().await.expect("json");
+    let code = d["rating_code"].as_str().expect("a rating code").to_owned();
+    let notice = c
+        .get(app.url(&format!("/requests/{first}/print/completion")))
+        .send()
+        .await
+        .expect("notice")
+        .text()
+        .await
+        .expect("t");
+    assert!(notice.contains(&code), "the code is on the completion notice");
+    let anon = app.client();
+    let page = anon.get(app.url(&format!("/rate?code={code}"))).send().await.expect("rate page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("家政维修预约") && html.contains("非常不满意"));
+    let token = html.split("name=\"_csrf\" value=\"").nth(1).map(|s| s[..43].to_owned()).expect("csrf");
+    let form = [("_csrf", token.as_str()), ("code", code.as_str()), ("level", "dissatisfied"), ("comment", "等了太久")];
+    let r = anon.post(app.url("/rate")).form(&form).send().await.expect("rate");
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.expect("t").contains("感谢您的评价"));
+    let r = anon.post(app.url("/rate")).form(&form).send().await.expect("again");
+    assert_eq!(r.status(), 422, "one rating per request");
+    assert_eq!(anon.get(app.url("/rate?code=ZZZZZZZZZZ")).send().await.expect("bad").status(), 404);
+
+    // Recorded at the window, through the API.
+    let second = finished("黄丽").await;
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{second}/rating")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "level": "好" }))
+        .send()
+        .await
+        .expect("bad level");
+    assert_eq!(r.status(), 422);
+    assert_eq!(problem(r).await["errors"][0]["code"], "rating_level");
+    let r = c
+        .post(app.url(&format!("/api/v1/requests/{second}/rating")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "level": "非常满意", "comment": "当面表扬" }))
+        .send()
+        .await
+        .expect("rate");
+    assert_eq!(r.status(), 201);
+    let g: Value =
+        c.get(app.url(&format!("/api/v1/requests/{second}/rating"))).send().await.expect("g").json().await.expect("j");
+    assert_eq!((g["channel"].as_str(), g["rectification_id"].is_null()), (Some("window"), true));
+
+    // The bad rating's rectification, through the API.
+    let list: Value = c
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/rectifications")))
+        .send()
+        .await
+        .expect("l")
+        .json()
+        .await
+        .expect("j");
+    let rect = list.as_array().expect("list")[0]["id"].as_str().expect("id").to_owned();
+    let r = c
+        .post(app.url(&format!("/api/v1/rectifications/{rect}/moves")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "action": "revisit", "reason": "x" }))
+        .send()
+        .await
+        .expect("wrong step");
+    assert_eq!(r.status(), 422);
+    let r = c
+        .post(app.url(&format!("/api/v1/rectifications/{rect}/moves")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({ "action": "unfounded", "reason": "调取记录：按约定时间上门" }))
+        .send()
+        .await
+        .expect("move");
+    assert_eq!(r.status(), 200);
+    let me = app.client();
+    app.sign_in(&me, "jumin").await;
+    assert_eq!(me.get(app.url(&format!("/api/v1/rectifications/{rect}"))).send().await.expect("g").status(), 404);
+    assert_eq!(me.get(app.url(&format!("/window/{MAIN}/rectifications"))).send().await.expect("g").status(), 403);
+}
+
+engine_tests!(ratings_over_http);
