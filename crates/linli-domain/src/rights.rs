@@ -190,7 +190,8 @@ const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Oversight, Read, STAFF),
     // Whoever serves residents records ratings at the window and puts bad ones right.
     (Oversight, Create, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
-    (Oversight, Update, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
+    // Street offices take over escalated complaints.
+    (Oversight, Update, &[Admin, Supervisor, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
     (Oversight, Export, &[Admin, Supervisor, CommunityHead, Assessor]),
     // Third-party apps and hotlines post through Open311 with a token; no role does.
     (Open311, Create, &[]),

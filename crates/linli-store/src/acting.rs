@@ -99,6 +99,14 @@ impl<'a> Acting<'a> {
         if self.actor.principal.may(resource, action) { Ok(()) } else { Err(StoreError::Forbidden) }
     }
 
+    /// A resident or volunteer: acts on their own applications, bookings and complaints only.
+    pub(crate) fn is_resident(&self) -> bool {
+        matches!(
+            self.actor.principal.rights,
+            Rights::Role(linli_domain::Role::Resident | linli_domain::Role::Volunteer)
+        )
+    }
+
     /// `prefix%` for limiting a query to the actor's subtree.
     pub(crate) fn scope_pattern(&self) -> String {
         format!("{}%", self.actor.principal.scope_prefix())

@@ -18,7 +18,7 @@ use uuid::Uuid;
 const VERSION: u8 = 1;
 
 /// The encrypted columns, for rotation: (table, id column, value column, field, blind-index column).
-pub(crate) const ENCRYPTED: [(&str, &str, &str, Field, Option<&str>); 8] = [
+pub(crate) const ENCRYPTED: [(&str, &str, &str, Field, Option<&str>); 9] = [
     ("app_user", "id", "phone_enc", Field::Phone, None),
     ("app_user", "id", "id_number_enc", Field::IdNumber, Some("id_number_idx")),
     ("organisation_member", "id", "phone_enc", Field::Phone, None),
@@ -28,6 +28,7 @@ pub(crate) const ENCRYPTED: [(&str, &str, &str, Field, Option<&str>); 8] = [
     // Notifications and bookings are encrypted with their work item's or their own id.
     ("outbox", "work_item_id", "recipient_enc", Field::Phone, None),
     ("appointment", "id", "phone_enc", Field::Phone, None),
+    ("complaint", "work_item_id", "phone_enc", Field::Phone, None),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

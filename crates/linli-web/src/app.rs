@@ -105,7 +105,7 @@ pub async fn serve(
 }
 
 /// Housekeeping every minute: the calendar is re-read (another instance may have changed it),
-/// rate-limit memory is trimmed; every ten minutes ended sessions are removed; once a day the
+/// rate-limit memory is trimmed, complaints whose reply is overdue go to the street office; every ten minutes ended sessions are removed; once a day the
 /// audit anchor is logged.
 async fn housekeeping(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -116,6 +116,11 @@ async fn housekeeping(state: AppState) {
             tracing::warn!(error = %e, "could not re-read the calendar; keeping the copy in memory");
         }
         state.limits.tidy();
+        match state.store.escalate_overdue_complaints().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(escalated = n, "complaints with an overdue reply went to their street office"),
+            Err(e) => tracing::warn!(error = %e, "could not escalate overdue complaints; will retry"),
+        }
         if minutes.is_multiple_of(24 * 60) {
             // Kept in the server's log, outside the database: a later `linli audit verify`
             // whose anchor differs unexpectedly shows a rewritten audit log.

@@ -216,7 +216,8 @@ async fn resolve(State(state): State<AppState>, surface: Surface, mut req: Reque
 
 /// Only keys the catalogue knows can be flashed, so a forged cookie shows nothing.
 fn flash_key(value: &str) -> Option<&'static str> {
-    const KEYS: [&str; 19] = [
+    const KEYS: [&str; 20] = [
+        "flash.complaint_taken",
         "flash.rated",
         "flash.file_added",
         "flash.booked",

@@ -27,3 +27,22 @@ CREATE TABLE rectification (
     request_id      UUID NOT NULL REFERENCES work_item (id)
 );
 CREATE INDEX rectification_request ON rectification (request_id);
+
+-- 投诉: a work item of kind 'complaint' with who complained (or nobody: anonymous), about what,
+-- and, once escalated, the street office that took it over.
+CREATE TABLE complaint (
+    work_item_id      UUID PRIMARY KEY REFERENCES work_item (id),
+    community_code    TEXT NOT NULL REFERENCES node (code),
+    channel           TEXT NOT NULL CHECK (channel IN ('window', 'phone', 'online', 'anonymous')),
+    anonymous         BOOLEAN NOT NULL,
+    complainant_name  TEXT NOT NULL DEFAULT '',
+    phone_enc         BYTEA NOT NULL,
+    user_id           UUID REFERENCES app_user (id),
+    subject           TEXT NOT NULL,
+    content           TEXT NOT NULL,
+    request_id        UUID REFERENCES work_item (id),
+    escalated_to      TEXT REFERENCES node (code),
+    escalated_at      TIMESTAMPTZ
+);
+CREATE INDEX complaint_user ON complaint (user_id);
+CREATE INDEX complaint_escalated ON complaint (escalated_to);

@@ -1,10 +1,12 @@
-//! Supervision and evaluation (standard ch. 9): 好差评 ratings and the rectifications a bad one
-//! opens (a second flow on the work-item engine). Rights: residents rate their own requests
+//! Supervision and evaluation (standard ch. 9): complaints, 好差评 ratings and the
+//! rectifications a bad one opens — more flows on the work-item engine. Rights: residents rate their own requests
 //! (`application:create`), staff record ratings at the window and put bad ones right
 //! (`oversight:*`).
 
+mod complaints;
 mod ratings;
 mod rectifications;
 
+pub use complaints::{ComplaintDetail, ComplaintRow};
 pub use ratings::{Rating, RatingInput, RatingTarget};
 pub use rectifications::{RectificationDetail, RectificationRow};

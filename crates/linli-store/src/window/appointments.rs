@@ -2,10 +2,9 @@
 //! cancelled, and marked attended or no-show on the day.
 
 use linli_domain::ids::mask_phone;
-use linli_domain::rights::Rights;
 use linli_domain::validation::text;
 use linli_domain::window::appointment::{MAX_ACTIVE_BOOKINGS, SlotsInput};
-use linli_domain::{Action, DivisionCode, Invalid, Phone, Resource, Role};
+use linli_domain::{Action, DivisionCode, Invalid, Phone, Resource};
 use serde::Serialize;
 use serde_json::json;
 use time::{Date, OffsetDateTime};
@@ -90,10 +89,6 @@ fn invalid(field: &str, code: &'static str) -> StoreError {
 }
 
 impl Acting<'_> {
-    fn is_resident(&self) -> bool {
-        matches!(self.actor.principal.rights, Rights::Role(Role::Resident | Role::Volunteer))
-    }
-
     /// Opens slots on working days (staff). Returns how many were made.
     pub async fn open_slots(&self, community: DivisionCode, input: &SlotsInput) -> StoreResult<usize> {
         self.community_for(Resource::ServiceRequest, Action::Create, community).await?;

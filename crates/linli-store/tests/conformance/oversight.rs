@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use linli_domain::oversight::ComplaintInput;
 use linli_domain::window::request::{RequestInput, Source};
 use linli_store::oversight::RatingInput;
 use linli_store::window::MoveInput;
@@ -122,4 +123,96 @@ async fn ratings_and_rectification(store: Store) {
     assert!(matches!(store.acting(&assessor).rate(third.id, &rating("fair", "")).await, Err(StoreError::Forbidden)));
 }
 
-on_both_engines!(ratings_and_rectification);
+// Complaints: taken by phone (or anonymously), investigated, answered within the limit; a
+// rejected reply and an overdue one go to the street office, which answers it.
+async fn complaints(store: Store) {
+    demo(&store).await;
+    store.seed_demo_window().await.expect("window");
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+    let some_request = desk.window_queue(code(MAIN), &Default::default()).await.expect("queue").0[0].number.clone();
+    let input = ComplaintInput {
+        channel: "phone".into(),
+        complainant_name: "张伟".into(),
+        phone: "13905913333".into(),
+        subject: "办理太慢".into(),
+        content: "申请已经一周没有消息".into(),
+        request_number: some_request.clone(),
+    };
+    let unknown = ComplaintInput { request_number: "350103001001-20200101-0001".into(), ..input.clone() };
+    assert_eq!(
+        codes(desk.take_complaint(code(MAIN), &unknown).await),
+        [("request_number".into(), "request_number_unknown")]
+    );
+    let online = ComplaintInput { channel: "online".into(), ..input.clone() };
+    assert_eq!(
+        codes(desk.take_complaint(code(MAIN), &online).await),
+        [("channel".into(), "choice")],
+        "staff do not file online"
+    );
+    let (id, number) = desk.take_complaint(code(MAIN), &input).await.expect("take");
+    assert!(number.starts_with(MAIN));
+    let d = desk.complaint(id).await.expect("detail");
+    assert_eq!((d.work.state.as_str(), d.phone_masked.as_str()), ("accepted", "139****3333"));
+    assert_eq!(d.request.as_ref().map(|r| r.1.as_str()), Some(some_request.as_str()));
+    let cal = store.calendar().await.expect("calendar");
+    let accepted = d.work.accepted_at.expect("accepted");
+    assert_eq!(
+        d.work.due_at,
+        Some(linli_domain::workflow::due_at(&cal, accepted, linli_domain::workflow::Limit::WorkingDays(5)))
+    );
+
+    desk.move_complaint(id, &mv("investigate", "")).await.expect("investigate");
+    desk.move_complaint(id, &mv("handle", "查明：材料在区里审批")).await.expect("handle");
+    assert_eq!(codes(desk.move_complaint(id, &mv("reply", "")).await), [("action".into(), "move_reason")]);
+    desk.move_complaint(id, &mv("reply", "已催办，区民政局本周审批")).await.expect("reply");
+    // The complainant (recorded by phone) rejects the reply: it goes to the street office.
+    desk.move_complaint(id, &mv("reject_reply", "还是没有结果")).await.expect("reject");
+    let d = desk.complaint(id).await.expect("detail");
+    assert_eq!((d.work.state.as_str(), d.escalated_to.as_deref()), ("escalated", Some("350103001000")));
+    assert!(d.moves.is_empty() || !d.moves.contains(&"reply"), "the community no longer answers it: {:?}", d.moves);
+    let street_actor = as_user(&store, "jiedao").await;
+    let street = store.acting(&street_actor);
+    let listed = street.complaints(code("350103001000"), true).await.expect("street list");
+    assert!(listed.iter().any(|c| c.id == id));
+    street.move_complaint(id, &mv("reply", "街道协调区民政局，已于今日审批")).await.expect("street replies");
+    // The street office owns it now, and records the complainant's verdict.
+    assert_eq!(codes(desk.move_complaint(id, &mv("accept_reply", "")).await), [("action".into(), "move_not_yours")]);
+    street.move_complaint(id, &mv("accept_reply", "")).await.expect("satisfied");
+    assert_eq!(desk.complaint(id).await.expect("d").work.state, "closed");
+    assert!(store.messages_for(id).await.expect("outbox").iter().any(|(b, _)| b.contains("已答复")));
+
+    // Anonymous, and a resident online who sees only their own.
+    let anon = ComplaintInput {
+        channel: "anonymous".into(),
+        complainant_name: String::new(),
+        phone: String::new(),
+        request_number: String::new(),
+        ..input.clone()
+    };
+    let (anon_id, _) = desk.take_complaint(code(MAIN), &anon).await.expect("anonymous");
+    assert!(desk.complaint(anon_id).await.expect("d").anonymous);
+    let jumin = as_user(&store, "jumin").await;
+    let me = store.acting(&jumin);
+    let (mine, _) = me
+        .take_complaint(code(MAIN), &ComplaintInput { channel: "window".into(), ..input.clone() })
+        .await
+        .expect("online");
+    assert_eq!(me.complaint(mine).await.expect("own").channel, "online");
+    assert!(matches!(me.complaint(anon_id).await, Err(StoreError::NotFound(_))));
+    assert!(me.my_complaints().await.expect("mine").iter().all(|c| c.id == mine));
+    assert!(matches!(me.complaints(code(MAIN), true).await, Err(StoreError::Forbidden)));
+    let sibling = as_user(&store, "minjiang").await;
+    assert!(matches!(store.acting(&sibling).complaint(mine).await, Err(StoreError::NotFound(_))));
+
+    // An overdue reply escalates by itself.
+    let past = linli_store::now() - time::Duration::days(30);
+    store.backdate_complaint(anon_id, past, past + time::Duration::days(7)).await.expect("backdate");
+    assert!(store.escalate_overdue_complaints().await.expect("escalate") >= 1);
+    let d = desk.complaint(anon_id).await.expect("d");
+    assert_eq!(d.work.state, "escalated");
+    assert!(d.history.iter().any(|e| e.action == "escalate" && e.actor_name == "超期自动升级"));
+    assert_eq!(store.escalate_overdue_complaints().await.expect("again"), 0);
+}
+
+on_both_engines!(ratings_and_rectification, complaints);

@@ -118,8 +118,12 @@ fn nav(lang: Lang, path: &str, principal: Option<&Principal>) -> Vec<NavSection>
     if may(Resource::Catalogue, Action::Read) {
         workbench.push(item(lang, path, "/catalogue", "nav.catalogue"));
     }
+    if may(Resource::Oversight, Action::Read) {
+        workbench.push(item(lang, path, "/complaints", "nav.complaints"));
+    }
     if may(Resource::Application, Action::Read) {
         workbench.push(item(lang, path, "/my/requests", "nav.my_requests"));
+        workbench.push(item(lang, path, "/complain", "nav.complain"));
     }
     workbench.push(item(lang, path, "/guide", "nav.guide"));
     workbench.push(item(lang, path, "/lookup", "nav.lookup"));

@@ -113,6 +113,11 @@ pub fn router() -> Router<AppState> {
         .route("/window/{code}/rectifications", get(oversight::list))
         .route("/rectifications/{id}", get(oversight::detail))
         .route("/rectifications/{id}/move", post(oversight::act))
+        .route("/complaints", get(oversight::complaints::start))
+        .route("/complaints/at/{code}", get(oversight::complaints::list).post(oversight::complaints::take))
+        .route("/complaints/{id}", get(oversight::complaints::detail))
+        .route("/complaints/{id}/move", post(oversight::complaints::act))
+        .route("/complain", get(oversight::complaints::resident_form).post(oversight::complaints::resident_submit))
         .route(
             "/requests/{id}/files",
             post(window::request::upload).layer(axum::extract::DefaultBodyLimit::max(window::request::UPLOAD_LIMIT)),

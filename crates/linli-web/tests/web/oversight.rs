@@ -128,4 +128,94 @@ async fn ratings_over_http(engine: Engine) {
     assert_eq!(me.get(app.url(&format!("/window/{MAIN}/rectifications"))).send().await.expect("g").status(), 403);
 }
 
-engine_tests!(ratings_over_http);
+// Complaints through the pages: taken by phone with a field error first, answered, rejected
+// by the complainant and taken over by the street office; a resident files online.
+async fn complaint_pages(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let c = app.client();
+    let csrf = app.sign_in(&c, "chuangkou").await;
+    let list = format!("/complaints/at/{MAIN}");
+    let r = c
+        .post(app.url(&list))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("channel", "phone"),
+            ("complainant_name", "张伟"),
+            ("phone", "123"),
+            ("subject", "态度"),
+            ("content", "被催促"),
+        ])
+        .send()
+        .await
+        .expect("bad");
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("t").contains("请输入 11 位手机号"));
+    let r = c
+        .post(app.url(&list))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("channel", "phone"),
+            ("complainant_name", "张伟"),
+            ("phone", "13905913333"),
+            ("subject", "窗口态度"),
+            ("content", "办理时被催促"),
+        ])
+        .send()
+        .await
+        .expect("take");
+    assert_eq!(r.status(), 303);
+    let page = crate::location(&r);
+    let id = page.trim_start_matches("/complaints/").to_owned();
+    let html = c.get(app.url(&page)).send().await.expect("page").text().await.expect("t");
+    assert!(html.contains("已受理") && html.contains("开始调查") && html.contains("139****3333"));
+    let step = |action: &'static str, reason: &'static str| {
+        let (c, csrf, url) = (c.clone(), csrf.clone(), app.url(&format!("/complaints/{id}/move")));
+        async move {
+            c.post(url)
+                .form(&[("_csrf", csrf.as_str()), ("action", action), ("reason", reason)])
+                .send()
+                .await
+                .expect("move")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(step("reply", "").await, 422);
+    assert_eq!(step("reply", "已批评教育当事工作人员").await, 303);
+    assert_eq!(step("reject_reply", "不认可").await, 303);
+    let street = app.client();
+    let scsrf = app.sign_in(&street, "jiedao").await;
+    let html =
+        street.get(app.url("/complaints/at/350103001000")).send().await.expect("street").text().await.expect("t");
+    assert!(html.contains("窗口态度") && html.contains("街道办理中"), "{html:.2000}");
+    let r = street
+        .post(app.url(&format!("/complaints/{id}/move")))
+        .form(&[("_csrf", scsrf.as_str()), ("action", "reply"), ("reason", "街道已约谈社区负责人")])
+        .send()
+        .await
+        .expect("street reply");
+    assert_eq!(r.status(), 303);
+
+    let me = app.client();
+    let mcsrf = app.sign_in(&me, "jumin").await;
+    let r = me
+        .post(app.url("/complain"))
+        .form(&[
+            ("_csrf", mcsrf.as_str()),
+            ("channel", "online"),
+            ("complainant_name", "李秀英"),
+            ("phone", "13905910011"),
+            ("subject", "路灯不亮"),
+            ("content", "三号楼前路灯一周不亮"),
+        ])
+        .send()
+        .await
+        .expect("complain");
+    assert_eq!(r.status(), 303);
+    let mine = crate::location(&r);
+    assert_eq!(me.get(app.url(&mine)).send().await.expect("own").status(), 200);
+    assert_eq!(me.get(app.url(&page)).send().await.expect("other").status(), 404);
+    assert_eq!(me.get(app.url(&list)).send().await.expect("list").status(), 403);
+}
+
+engine_tests!(ratings_over_http, complaint_pages);

@@ -1,6 +1,8 @@
 //! 监督评价 pages: rating a finished request (from its page, or by the code on the completion
 //! notice without an account), and the rectifications bad ratings open.
 
+pub mod complaints;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
