@@ -58,7 +58,7 @@ use crate::state::AppState;
         (name = "register", description = "居民台账：楼栋、住户、居民、导入导出 / the register"),
         (name = "grids", description = "网格与走访（GB/T 34300）/ grids and household visits"),
         (name = "window", description = "服务项目与一站式窗口（第 7–8 章、附录 A）/ catalogue and the one-stop window"),
-        (name = "oversight", description = "监督评价：好差评与整改（第 9 章）/ ratings and rectifications")
+        (name = "oversight", description = "监督评价：投诉、好差评与整改（第 9 章）/ complaints, ratings and rectifications")
     )
 )]
 struct ApiDoc;
@@ -149,6 +149,10 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(oversight::rectifications))
         .routes(routes!(oversight::rectification))
         .routes(routes!(oversight::move_rectification))
+        .routes(routes!(oversight::take_complaint))
+        .routes(routes!(oversight::complaints))
+        .routes(routes!(oversight::complaint))
+        .routes(routes!(oversight::move_complaint))
         .split_for_parts();
     let doc = Arc::new(doc);
     router

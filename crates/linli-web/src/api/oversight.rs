@@ -142,3 +142,68 @@ pub async fn move_rectification(
     let to = state.store.acting(&api.actor).move_rectification(id_param(&id)?, &m).await?;
     Ok(Json(js!({ "state": to })))
 }
+
+/// Record a complaint (staff: window, phone or anonymous; residents: their own, online).
+#[utoipa::path(post, path = "/communities/{code}/complaints", tag = "oversight", params(("code" = String, Path)),
+    request_body(content = Value, description = "{channel, complainant_name, phone, subject, content, request_number}"),
+    responses((status = 201, body = Value, description = "{id, number}"), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn take_complaint(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+    ApiJson(b): ApiJson<linli_domain::oversight::ComplaintInput>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let (id, number) = state.store.acting(&api.actor).take_complaint(code_param(&code)?, &b).await?;
+    Ok((StatusCode::CREATED, Json(js!({ "id": id, "number": number }))))
+}
+
+/// A community's complaints, or a street's or district's escalated ones.
+#[utoipa::path(get, path = "/nodes/{code}/complaints", tag = "oversight", params(("code" = String, Path), ListParams),
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn complaints(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Value>, AppError> {
+    json(state.store.acting(&api.actor).complaints(code_param(&code)?, !p.all).await?)
+}
+
+/// A complaint with its history and the moves open to the caller.
+#[utoipa::path(get, path = "/complaints/{id}", tag = "oversight", params(("id" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn complaint(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    json(state.store.acting(&api.actor).complaint(id_param(&id)?).await?)
+}
+
+/// Move a complaint: investigate, handle, reply, accept_reply, reject_reply, escalate, close, hand_over.
+#[utoipa::path(post, path = "/complaints/{id}/moves", tag = "oversight", params(("id" = String, Path)), request_body = RectificationMove,
+    responses((status = 200, body = Value, description = "{state}"), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn move_complaint(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<RectificationMove>,
+) -> Result<Json<Value>, AppError> {
+    let m = MoveInput {
+        action: b.action,
+        reason: b.reason,
+        to_user: b.to_user,
+        version: b.version,
+        ..MoveInput::default()
+    };
+    let to = state.store.acting(&api.actor).move_complaint(id_param(&id)?, &m).await?;
+    Ok(Json(js!({ "state": to })))
+}

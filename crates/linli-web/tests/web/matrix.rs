@@ -408,6 +408,16 @@ fn cases(f: &Fixture, actor: &str) -> Vec<Case> {
             case(name, Method::GET, path, None, resource, Action::Read, Some("申请人".into()), true);
         }
         case(
+            "list complaints",
+            Method::GET,
+            format!("/api/v1/nodes/{code}/complaints"),
+            None,
+            Resource::Oversight,
+            Action::Read,
+            Some("投诉人".into()),
+            false,
+        );
+        case(
             "add catalogue item",
             Method::POST,
             format!("/api/v1/nodes/{code}/catalogue"),
@@ -802,7 +812,10 @@ async fn pages_follow_the_matrix(engine: Engine) {
     let f = fixture(&app).await;
     let own_user = &f.user_at[0].1;
     let sibling_user = &f.user_at[2].1;
-    let pages: [(&str, String, Resource, Option<&str>); 12] = [
+    let pages: [(&str, String, Resource, Option<&str>); 15] = [
+        ("complaints", "/complaints/at/350103001001".into(), Resource::Oversight, Some("350103001001")),
+        ("sibling complaints", "/complaints/at/350103001002".into(), Resource::Oversight, Some("350103001002")),
+        ("rectifications", "/window/350103001001/rectifications".into(), Resource::Oversight, Some("350103001001")),
         ("window", "/window/350103001001".into(), Resource::ServiceRequest, Some("350103001001")),
         ("sibling window", "/window/350103001002".into(), Resource::ServiceRequest, Some("350103001002")),
         ("catalogue", "/catalogue/350103001001".into(), Resource::Catalogue, Some("350103001001")),
