@@ -4,9 +4,11 @@
 //! (`oversight:*`).
 
 mod complaints;
+mod figures;
 mod ratings;
 mod rectifications;
 
 pub use complaints::{ComplaintDetail, ComplaintRow};
+pub use figures::MonthFigures;
 pub use ratings::{Rating, RatingInput, RatingTarget};
 pub use rectifications::{RectificationDetail, RectificationRow};

@@ -215,4 +215,46 @@ async fn complaints(store: Store) {
     assert_eq!(store.escalate_overdue_complaints().await.expect("again"), 0);
 }
 
-on_both_engines!(ratings_and_rectification, complaints);
+// The month's figures count what the records say.
+async fn figures(store: Store) {
+    demo(&store).await;
+    store.seed_demo_window().await.expect("window");
+    let head = as_user(&store, "shuji").await;
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+    let before = store.acting(&head).service_figures(code(MAIN), 12).await.expect("figures");
+    assert_eq!(before.len(), 12);
+    let now = before.last().expect("this month").clone();
+    // The demo: 10 taken at the window and one online; two completed; one 12 working days late.
+    assert_eq!((now.received, now.finished), (11, 2), "{now:?}");
+    assert!(now.late >= 1);
+    assert_eq!(now.on_time_rate, Some(100.0));
+    // Rate both finished ones, one badly; answer a complaint in time.
+    let (done, _) = desk
+        .window_queue(
+            code(MAIN),
+            &linli_store::window::QueueQuery { state: "completed".into(), limit: 10, ..Default::default() },
+        )
+        .await
+        .expect("done");
+    desk.rate(done[0].id, &rating("满意", "")).await.expect("rate");
+    desk.rate(done[1].id, &rating("非常不满意", "")).await.expect("rate");
+    let input = ComplaintInput {
+        channel: "window".into(),
+        complainant_name: "张伟".into(),
+        phone: "13905913333".into(),
+        subject: "态度".into(),
+        content: "被催促".into(),
+        request_number: String::new(),
+    };
+    let (c, _) = desk.take_complaint(code(MAIN), &input).await.expect("complaint");
+    desk.move_complaint(c, &mv("reply", "已批评教育")).await.expect("reply");
+    let after = store.acting(&head).service_figures(code(MAIN), 12).await.expect("figures");
+    let now = after.last().expect("this month");
+    assert_eq!((now.ratings, now.satisfaction_rate), (2, Some(50.0)));
+    assert_eq!((now.complaints, now.complaints_in_time_rate), (1, Some(100.0)));
+    let resident = as_user(&store, "jumin").await;
+    assert!(matches!(store.acting(&resident).service_figures(code(MAIN), 12).await, Err(StoreError::Forbidden)));
+}
+
+on_both_engines!(ratings_and_rectification, complaints, figures);

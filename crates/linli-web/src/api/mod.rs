@@ -153,6 +153,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(oversight::complaints))
         .routes(routes!(oversight::complaint))
         .routes(routes!(oversight::move_complaint))
+        .routes(routes!(oversight::figures))
         .split_for_parts();
     let doc = Arc::new(doc);
     router

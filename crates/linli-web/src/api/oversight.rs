@@ -207,3 +207,25 @@ pub async fn move_complaint(
     let to = state.store.acting(&api.actor).move_complaint(id_param(&id)?, &m).await?;
     Ok(Json(js!({ "state": to })))
 }
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct FigureParams {
+    /// Months back, this one included (1–36, 12 by default).
+    pub months: Option<u32>,
+}
+
+/// A community's service figures by month, counted from the records.
+#[utoipa::path(get, path = "/communities/{code}/figures", tag = "oversight", params(("code" = String, Path), FigureParams),
+    responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
+    security(("session" = []), ("token" = []))
+)]
+pub async fn figures(
+    State(state): State<AppState>,
+    api: ApiActor,
+    Path(code): Path<String>,
+    Query(p): Query<FigureParams>,
+) -> Result<Json<Value>, AppError> {
+    json(state.store.acting(&api.actor).service_figures(code_param(&code)?, p.months.unwrap_or(12)).await?)
+}

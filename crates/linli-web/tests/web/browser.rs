@@ -489,6 +489,8 @@ async fn a_bad_rating_is_put_right() {
     let state = b.client.find(Locator::Css(".badge.state")).await.expect("state").text().await.expect("text");
     assert_eq!(state, "已结案");
     b.screenshot("rectification-desktop").await;
+    b.client.goto(&format!("{base}/oversight/350103001001")).await.expect("figures");
+    b.screenshot("figures-desktop").await;
     b.close().await;
 
     phone.client.goto(&format!("{base}/requests/{}", taken.id)).await.expect("request");

@@ -126,6 +126,20 @@ async fn ratings_over_http(engine: Engine) {
     app.sign_in(&me, "jumin").await;
     assert_eq!(me.get(app.url(&format!("/api/v1/rectifications/{rect}"))).send().await.expect("g").status(), 404);
     assert_eq!(me.get(app.url(&format!("/window/{MAIN}/rectifications"))).send().await.expect("g").status(), 403);
+
+    // The figures count what just happened: two ratings, one of them bad.
+    let html = c.get(app.url(&format!("/oversight/{MAIN}"))).send().await.expect("figures").text().await.expect("t");
+    assert!(html.contains("按时办结率") && html.contains("50%"), "{html:.3000}");
+    let f: Value = c
+        .get(app.url(&format!("/api/v1/communities/{MAIN}/figures?months=1")))
+        .send()
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("j");
+    assert_eq!(f[0]["ratings"], 2);
+    assert_eq!(me.get(app.url(&format!("/oversight/{MAIN}"))).send().await.expect("resident").status(), 403);
 }
 
 // Complaints through the pages: taken by phone with a field error first, answered, rejected

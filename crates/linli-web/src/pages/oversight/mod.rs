@@ -298,3 +298,60 @@ pub async fn act(
         Err(e) => Err(e.into()),
     }
 }
+
+/// One month's column of the dashboard chart: (label, received bar, finished bar) in SVG units.
+pub struct Bar {
+    pub label: String,
+    pub x: u32,
+    pub received_h: u32,
+    pub finished_h: u32,
+    pub received: i64,
+    pub finished: i64,
+}
+
+#[derive(Template)]
+#[template(path = "oversight/figures.html")]
+struct FiguresPage {
+    page: PageCtx,
+    code: String,
+    name: String,
+    months: Vec<linli_store::oversight::MonthFigures>,
+    bars: Vec<Bar>,
+    chart_w: u32,
+}
+
+const CHART_H: u32 = 160;
+
+/// `/oversight/{code}`: the community's service figures for the last twelve months.
+pub async fn figures(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(code): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let (community, name) = community(&state, &code).await?;
+    let months = state.store.acting(&me.actor).service_figures(community, 12).await?;
+    let max = months.iter().map(|m| m.received.max(m.finished)).max().unwrap_or(0).max(1);
+    let scale = |n: i64| ((n.max(0) as f64 / max as f64) * f64::from(CHART_H - 30)).round() as u32;
+    let bars = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Bar {
+            label: m.month.get(5..).unwrap_or(&m.month).to_owned(),
+            x: 10 + i as u32 * 50,
+            received_h: scale(m.received),
+            finished_h: scale(m.finished),
+            received: m.received,
+            finished: m.finished,
+        })
+        .collect::<Vec<_>>();
+    let page = FiguresPage {
+        page: PageCtx::new(&ctx, "figures.title"),
+        code: community.to_string(),
+        name,
+        chart_w: 20 + bars.len() as u32 * 50,
+        bars,
+        months,
+    };
+    render(&page)
+}

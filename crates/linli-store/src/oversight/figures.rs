@@ -1,0 +1,185 @@
+//! A community's service figures by month (ch. 9 的数据分析): requests received, finished and
+//! late, the on-time rate, the average handling time in working days, the satisfaction rate of
+//! ratings, and complaints with the share answered in time. Computed from the records every
+//! time (no stored counters that could drift); a community's year is a few thousand rows.
+
+use std::collections::BTreeMap;
+
+use linli_domain::oversight::Level;
+use linli_domain::workflow::{CHINA, working_days_taken};
+use linli_domain::{Action, DivisionCode, Resource};
+use serde::Serialize;
+use time::{Date, Month, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::acting::Acting;
+use crate::{StoreResult, Ts};
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct MonthFigures {
+    /// `2026-11`.
+    pub month: String,
+    pub received: i64,
+    pub finished: i64,
+    /// Finished after their deadline, or still open past it.
+    pub late: i64,
+    /// Finished on time ÷ finished, in percent (None when nothing finished).
+    pub on_time_rate: Option<f64>,
+    /// Mean working days from acceptance to completion of those finished.
+    pub avg_working_days: Option<f64>,
+    pub ratings: i64,
+    /// 非常满意 + 满意 + 基本满意 ÷ ratings, in percent.
+    pub satisfaction_rate: Option<f64>,
+    pub complaints: i64,
+    /// Complaints answered within their limit ÷ complaints answered, in percent.
+    pub complaints_in_time_rate: Option<f64>,
+}
+
+fn month_of(t: OffsetDateTime) -> String {
+    let d = t.to_offset(CHINA).date();
+    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+}
+
+fn pct(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// The first day of the month `months - 1` months before `today`'s.
+pub fn first_month(today: Date, months: u32) -> Date {
+    let mut y = today.year();
+    let mut m = u8::from(today.month()) as i32 - (months.max(1) as i32 - 1);
+    while m <= 0 {
+        m += 12;
+        y -= 1;
+    }
+    Date::from_calendar_date(y, Month::try_from(m as u8).unwrap_or(Month::January), 1).unwrap_or(today)
+}
+
+impl Acting<'_> {
+    /// The last `months` months (this one included) for a community, oldest first.
+    pub async fn service_figures(&self, community: DivisionCode, months: u32) -> StoreResult<Vec<MonthFigures>> {
+        self.community_for(Resource::Oversight, Action::Read, community).await?;
+        let today = crate::today();
+        let start = first_month(today, months.clamp(1, 36)).midnight().assume_offset(CHINA);
+        let now = crate::now();
+        let cal = self.store.calendar().await?;
+        let mut by_month: BTreeMap<String, MonthFigures> = BTreeMap::new();
+        let mut d = start.date();
+        while d <= today {
+            by_month.insert(format!("{:04}-{:02}", d.year(), u8::from(d.month())), MonthFigures::default());
+            d = d
+                .replace_day(28)
+                .ok()
+                .and_then(|x| x.checked_add(time::Duration::days(5)))
+                .and_then(|x| x.replace_day(1).ok())
+                .unwrap_or(Date::MAX);
+        }
+        type Req = (OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>, Option<OffsetDateTime>, String);
+        let requests: Vec<Req> = on_db!(self.store, |pool| sqlx::query_as(
+            "SELECT created_at, accepted_at, due_at, closed_at, state FROM work_item \
+             WHERE community_code = $1 AND kind = 'service_request' AND created_at >= $2"
+        )
+        .bind(community.as_str())
+        .bind(Ts(start))
+        .fetch_all(pool)
+        .await)?;
+        let mut days: BTreeMap<String, (f64, i64, i64)> = BTreeMap::new();
+        for (created, accepted, due, closed, state) in requests {
+            let Some(f) = by_month.get_mut(&month_of(created)) else { continue };
+            f.received += 1;
+            let finished = matches!(state.as_str(), "completed" | "archived");
+            let late = match (due, closed) {
+                (Some(due), Some(c)) if finished => c > due,
+                (Some(due), None) => now > due,
+                _ => false,
+            };
+            if late {
+                f.late += 1;
+            }
+            if finished {
+                f.finished += 1;
+                let e = days.entry(month_of(created)).or_default();
+                if let (Some(a), Some(c)) = (accepted, closed) {
+                    e.0 += working_days_taken(&cal, a, c) as f64;
+                    e.1 += 1;
+                }
+                if !late {
+                    e.2 += 1;
+                }
+            }
+        }
+        for (m, (sum, n, on_time)) in days {
+            if let Some(f) = by_month.get_mut(&m) {
+                f.avg_working_days = (n > 0).then(|| (sum / n as f64 * 10.0).round() / 10.0);
+                f.on_time_rate = pct(on_time, f.finished);
+            }
+        }
+        let ratings: Vec<(OffsetDateTime, String)> = on_db!(self.store, |pool| sqlx::query_as(
+            "SELECT created_at, level FROM rating WHERE community_code = $1 AND created_at >= $2"
+        )
+        .bind(community.as_str())
+        .bind(Ts(start))
+        .fetch_all(pool)
+        .await)?;
+        let mut satisfied: BTreeMap<String, i64> = BTreeMap::new();
+        for (at, level) in ratings {
+            let Some(f) = by_month.get_mut(&month_of(at)) else { continue };
+            f.ratings += 1;
+            if Level::parse(&level).is_some_and(Level::is_satisfied) {
+                *satisfied.entry(month_of(at)).or_default() += 1;
+            }
+        }
+        // A complaint is answered in time when its first reply came before the reply deadline
+        // it was accepted with (five working days).
+        type Comp = (Uuid, OffsetDateTime, Option<OffsetDateTime>);
+        let complaints: Vec<Comp> = on_db!(self.store, |pool| {
+            sqlx::query_as(
+            "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.action = 'reply') \
+             FROM work_item w WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"
+        )
+        .bind(community.as_str())
+        .bind(Ts(start))
+        .fetch_all(pool)
+        .await
+        })?;
+        let mut replied: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for (_, created, first_reply) in complaints {
+            let Some(f) = by_month.get_mut(&month_of(created)) else { continue };
+            f.complaints += 1;
+            if let Some(r) = first_reply {
+                let limit = linli_domain::workflow::due_at(
+                    &cal,
+                    created,
+                    linli_domain::workflow::Limit::WorkingDays(linli_domain::oversight::complaint::REPLY_DAYS),
+                );
+                let e = replied.entry(month_of(created)).or_default();
+                e.1 += 1;
+                if r <= limit {
+                    e.0 += 1;
+                }
+            }
+        }
+        for (m, f) in &mut by_month {
+            f.month = m.clone();
+            f.satisfaction_rate = pct(satisfied.get(m).copied().unwrap_or(0), f.ratings);
+            if let Some((in_time, n)) = replied.get(m) {
+                f.complaints_in_time_rate = pct(*in_time, *n);
+            }
+        }
+        Ok(by_month.into_values().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    #[test]
+    fn months_count_back_across_years() {
+        assert_eq!(super::first_month(date!(2026 - 02 - 15), 3), date!(2025 - 12 - 01));
+        assert_eq!(super::first_month(date!(2026 - 11 - 29), 12), date!(2025 - 12 - 01));
+        assert_eq!(super::first_month(date!(2026 - 11 - 29), 1), date!(2026 - 11 - 01));
+        assert_eq!(super::pct(2, 3), Some(66.7));
+        assert_eq!(super::pct(1, 0), None);
+    }
+}
