@@ -192,7 +192,7 @@ const MATRIX: &[(Resource, Action, &[Role])] = &[
     (Oversight, Create, &[Admin, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
     // Street offices take over escalated complaints.
     (Oversight, Update, &[Admin, Supervisor, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
-    (Oversight, Export, &[Admin, Supervisor, CommunityHead, Assessor]),
+    (Oversight, Export, &[Admin, Supervisor, CommunityHead, WindowWorker, Assessor]),
     // Third-party apps and hotlines post through Open311 with a token; no role does.
     (Open311, Create, &[]),
     // Whole values only for the roles whose work needs them (GB/T 35273 minimum necessity):

@@ -5,10 +5,12 @@
 
 mod complaints;
 mod figures;
+mod ledgers;
 mod ratings;
 mod rectifications;
 
 pub use complaints::{ComplaintDetail, ComplaintRow};
 pub use figures::MonthFigures;
+pub use ledgers::{ComplaintLedgerRow, Period, RatingLedgerRow, RequestLedgerRow, VisitLedgerRow};
 pub use ratings::{Rating, RatingInput, RatingTarget};
 pub use rectifications::{RectificationDetail, RectificationRow};

@@ -140,6 +140,39 @@ async fn ratings_over_http(engine: Engine) {
         .expect("j");
     assert_eq!(f[0]["ratings"], 2);
     assert_eq!(me.get(app.url(&format!("/oversight/{MAIN}"))).send().await.expect("resident").status(), 403);
+
+    // The month's ledgers: printable, and as a workbook whose totals match the figures.
+    let today = linli_store::today();
+    let period = format!("{:04}-{:02}", today.year(), u8::from(today.month()));
+    let html = c
+        .get(app.url(&format!("/oversight/{MAIN}/ledgers?kind=ratings&period={period}")))
+        .send()
+        .await
+        .expect("ledger")
+        .text()
+        .await
+        .expect("t");
+    assert!(html.contains("服务评价台账") && html.contains("合计：评价 2 条，满意（含基本满意）1 条"), "{html:.3000}");
+    let r = c
+        .get(app.url(&format!("/oversight/{MAIN}/ledgers?kind=requests&period={period}&format=xlsx")))
+        .send()
+        .await
+        .expect("xlsx");
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.expect("bytes").to_vec();
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx");
+    use calamine::Reader;
+    let range = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(&rows[0][..3], ["受理编号", "服务事项", "申请人"]);
+    let received = f[0]["received"].as_i64().expect("received");
+    let totals = rows.last().expect("totals")[0].clone();
+    assert!(totals.starts_with(&format!("合计：受理 {received} 件")), "{totals} vs {received}");
+    assert_eq!(rows.len() as i64, received + 2, "header, one row per request, totals");
+    assert_eq!(
+        c.get(app.url(&format!("/oversight/{MAIN}/ledgers?period=2026-13"))).send().await.expect("bad").status(),
+        422
+    );
 }
 
 // Complaints through the pages: taken by phone with a field error first, answered, rejected

@@ -2,6 +2,7 @@
 //! notice without an account), and the rectifications bad ratings open.
 
 pub mod complaints;
+pub mod ledgers;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
