@@ -59,10 +59,26 @@ impl Acting<'_> {
     /// The last `months` months (this one included) for a community, oldest first.
     pub async fn service_figures(&self, community: DivisionCode, months: u32) -> StoreResult<Vec<MonthFigures>> {
         self.community_for(Resource::Oversight, Action::Read, community).await?;
+        self.store.figures_of(community, months).await
+    }
+}
+
+impl crate::Store {
+    /// The same figures for the public disclosure page (居务公开): counts and rates only,
+    /// nothing about anyone.
+    pub async fn public_figures(&self, community: DivisionCode) -> StoreResult<Vec<MonthFigures>> {
+        let node = self.node(community).await?;
+        if node.level != linli_domain::Level::Community {
+            return Err(crate::StoreError::NotFound("community"));
+        }
+        self.figures_of(community, 12).await
+    }
+
+    async fn figures_of(&self, community: DivisionCode, months: u32) -> StoreResult<Vec<MonthFigures>> {
         let today = crate::today();
         let start = first_month(today, months.clamp(1, 36)).midnight().assume_offset(CHINA);
         let now = crate::now();
-        let cal = self.store.calendar().await?;
+        let cal = self.calendar().await?;
         let mut by_month: BTreeMap<String, MonthFigures> = BTreeMap::new();
         let mut d = start.date();
         while d <= today {
@@ -75,7 +91,7 @@ impl Acting<'_> {
                 .unwrap_or(Date::MAX);
         }
         type Req = (OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>, Option<OffsetDateTime>, String);
-        let requests: Vec<Req> = on_db!(self.store, |pool| sqlx::query_as(
+        let requests: Vec<Req> = on_db!(self, |pool| sqlx::query_as(
             "SELECT created_at, accepted_at, due_at, closed_at, state FROM work_item \
              WHERE community_code = $1 AND kind = 'service_request' AND created_at >= $2"
         )
@@ -114,7 +130,7 @@ impl Acting<'_> {
                 f.on_time_rate = pct(on_time, f.finished);
             }
         }
-        let ratings: Vec<(OffsetDateTime, String)> = on_db!(self.store, |pool| sqlx::query_as(
+        let ratings: Vec<(OffsetDateTime, String)> = on_db!(self, |pool| sqlx::query_as(
             "SELECT created_at, level FROM rating WHERE community_code = $1 AND created_at >= $2"
         )
         .bind(community.as_str())
@@ -132,7 +148,7 @@ impl Acting<'_> {
         // A complaint is answered in time when its first reply came before the reply deadline
         // it was accepted with (five working days).
         type Comp = (Uuid, OffsetDateTime, Option<OffsetDateTime>);
-        let complaints: Vec<Comp> = on_db!(self.store, |pool| {
+        let complaints: Vec<Comp> = on_db!(self, |pool| {
             sqlx::query_as(
             "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.action = 'reply') \
              FROM work_item w WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"

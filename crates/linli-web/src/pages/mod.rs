@@ -114,6 +114,7 @@ pub fn router() -> Router<AppState> {
         .route("/rectifications/{id}", get(oversight::detail))
         .route("/rectifications/{id}/move", post(oversight::act))
         .route("/oversight/{code}", get(oversight::figures))
+        .route("/public/{code}", get(oversight::disclosure))
         .route("/oversight/{code}/ledgers", get(oversight::ledgers::ledger))
         .route("/complaints", get(oversight::complaints::start))
         .route("/complaints/at/{code}", get(oversight::complaints::list).post(oversight::complaints::take))

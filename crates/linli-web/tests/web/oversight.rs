@@ -173,6 +173,13 @@ async fn ratings_over_http(engine: Engine) {
         c.get(app.url(&format!("/oversight/{MAIN}/ledgers?period=2026-13"))).send().await.expect("bad").status(),
         422
     );
+    // 居务公开: the same figures for anyone, and nothing personal.
+    let html = anon.get(app.url(&format!("/public/{MAIN}"))).send().await.expect("public").text().await.expect("t");
+    assert!(
+        html.contains("居务公开") && html.contains("50%") && !html.contains("王建国") && !html.contains("黄丽"),
+        "{html:.2000}"
+    );
+    assert_eq!(anon.get(app.url("/public/350103001000")).send().await.expect("street").status(), 404);
 }
 
 // Complaints through the pages: taken by phone with a field error first, answered, rejected

@@ -356,3 +356,33 @@ pub async fn figures(
     };
     render(&page)
 }
+
+#[derive(Template)]
+#[template(path = "oversight/disclosure.html")]
+struct DisclosurePage {
+    page: PageCtx,
+    code: String,
+    contacts: linli_store::profile::PublicContacts,
+    months: Vec<linli_store::oversight::MonthFigures>,
+    items: usize,
+}
+
+/// `/public/{code}`: 居务公开 — the office, its services and its monthly service figures and
+/// satisfaction, with nothing personal; no sign-in.
+pub async fn disclosure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let community = crate::api::code_param(&code)?;
+    let contacts = state.store.public_contacts(community).await.map_err(|_| AppError::NotFound)?;
+    let months = state.store.public_figures(community).await?;
+    let items = state.store.service_guide(community, "").await?.len();
+    render(&DisclosurePage {
+        page: PageCtx::new(&ctx, "disclosure.title"),
+        code: community.to_string(),
+        contacts,
+        months,
+        items,
+    })
+}
