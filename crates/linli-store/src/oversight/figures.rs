@@ -33,6 +33,43 @@ pub struct MonthFigures {
     pub complaints: i64,
     /// Complaints answered within their limit ÷ complaints answered, in percent.
     pub complaints_in_time_rate: Option<f64>,
+    /// The numerators behind the rates, so periods and communities add up exactly.
+    pub finished_on_time: i64,
+    pub working_days_sum: f64,
+    pub working_days_n: i64,
+    pub satisfied: i64,
+    pub complaints_answered: i64,
+    pub complaints_in_time: i64,
+}
+
+impl MonthFigures {
+    /// Several months (or communities) added up, with the rates worked out again from the sums.
+    pub fn total<'a>(label: &str, parts: impl Iterator<Item = &'a MonthFigures>) -> MonthFigures {
+        let mut t = MonthFigures { month: label.to_owned(), ..MonthFigures::default() };
+        for p in parts {
+            t.received += p.received;
+            t.finished += p.finished;
+            t.late += p.late;
+            t.ratings += p.ratings;
+            t.complaints += p.complaints;
+            t.finished_on_time += p.finished_on_time;
+            t.working_days_sum += p.working_days_sum;
+            t.working_days_n += p.working_days_n;
+            t.satisfied += p.satisfied;
+            t.complaints_answered += p.complaints_answered;
+            t.complaints_in_time += p.complaints_in_time;
+        }
+        t.rates();
+        t
+    }
+
+    fn rates(&mut self) {
+        self.on_time_rate = pct(self.finished_on_time, self.finished);
+        self.avg_working_days = (self.working_days_n > 0)
+            .then(|| (self.working_days_sum / self.working_days_n as f64 * 10.0).round() / 10.0);
+        self.satisfaction_rate = pct(self.satisfied, self.ratings);
+        self.complaints_in_time_rate = pct(self.complaints_in_time, self.complaints_answered);
+    }
 }
 
 fn month_of(t: OffsetDateTime) -> String {
@@ -60,6 +97,42 @@ impl Acting<'_> {
     pub async fn service_figures(&self, community: DivisionCode, months: u32) -> StoreResult<Vec<MonthFigures>> {
         self.community_for(Resource::Oversight, Action::Read, community).await?;
         self.store.figures_of(community, months).await
+    }
+}
+
+/// One community's totals over a period, for comparing communities side by side.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommunityFigures {
+    pub code: String,
+    pub name: String,
+    pub totals: MonthFigures,
+}
+
+impl Acting<'_> {
+    /// Every community under `node` (a street or district), their last `months` months added
+    /// up, best on-time rate first.
+    pub async fn compare_communities(&self, node: DivisionCode, months: u32) -> StoreResult<Vec<CommunityFigures>> {
+        self.check(Resource::Oversight, Action::Read, &node)?;
+        let mut out = Vec::new();
+        for n in self.store.nodes_under(node).await? {
+            if n.level != linli_domain::Level::Community || n.retired_at.is_some() {
+                continue;
+            }
+            let months_of = self.store.figures_of(n.code, months).await?;
+            out.push(CommunityFigures {
+                code: n.code.to_string(),
+                name: n.name,
+                totals: MonthFigures::total("", months_of.iter()),
+            });
+        }
+        out.sort_by(|a, b| {
+            b.totals
+                .on_time_rate
+                .unwrap_or(-1.0)
+                .total_cmp(&a.totals.on_time_rate.unwrap_or(-1.0))
+                .then(a.code.cmp(&b.code))
+        });
+        Ok(out)
     }
 }
 
@@ -126,8 +199,9 @@ impl crate::Store {
         }
         for (m, (sum, n, on_time)) in days {
             if let Some(f) = by_month.get_mut(&m) {
-                f.avg_working_days = (n > 0).then(|| (sum / n as f64 * 10.0).round() / 10.0);
-                f.on_time_rate = pct(on_time, f.finished);
+                f.working_days_sum = sum;
+                f.working_days_n = n;
+                f.finished_on_time = on_time;
             }
         }
         let ratings: Vec<(OffsetDateTime, String)> = on_db!(self, |pool| sqlx::query_as(
@@ -177,10 +251,12 @@ impl crate::Store {
         }
         for (m, f) in &mut by_month {
             f.month = m.clone();
-            f.satisfaction_rate = pct(satisfied.get(m).copied().unwrap_or(0), f.ratings);
+            f.satisfied = satisfied.get(m).copied().unwrap_or(0);
             if let Some((in_time, n)) = replied.get(m) {
-                f.complaints_in_time_rate = pct(*in_time, *n);
+                f.complaints_in_time = *in_time;
+                f.complaints_answered = *n;
             }
+            f.rates();
         }
         Ok(by_month.into_values().collect())
     }

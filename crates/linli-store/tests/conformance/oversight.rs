@@ -255,6 +255,17 @@ async fn figures(store: Store) {
     assert_eq!((now.complaints, now.complaints_in_time_rate), (1, Some(100.0)));
     let resident = as_user(&store, "jumin").await;
     assert!(matches!(store.acting(&resident).service_figures(code(MAIN), 12).await, Err(StoreError::Forbidden)));
+    // The street's comparison adds each community's months up exactly.
+    let street = as_user(&store, "jiedao").await;
+    let compared = store.acting(&street).compare_communities(code("350103001000"), 12).await.expect("compare");
+    let main = compared.iter().find(|c| c.code == MAIN).expect("main community");
+    assert_eq!(main.totals.received, after.iter().map(|m| m.received).sum::<i64>());
+    assert_eq!(main.totals.satisfaction_rate, Some(50.0));
+    assert!(compared.len() >= 3);
+    assert!(
+        store.acting(&head).compare_communities(code("350103001000"), 12).await.is_err(),
+        "a community head sees only their own"
+    );
 }
 
 on_both_engines!(ratings_and_rectification, complaints, figures);

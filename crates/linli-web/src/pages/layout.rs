@@ -120,6 +120,7 @@ fn nav(lang: Lang, path: &str, principal: Option<&Principal>) -> Vec<NavSection>
     }
     if may(Resource::Oversight, Action::Read) {
         workbench.push(item(lang, path, "/complaints", "nav.complaints"));
+        workbench.push(item(lang, path, "/oversight", "nav.figures"));
     }
     if may(Resource::Application, Action::Read) {
         workbench.push(item(lang, path, "/my/requests", "nav.my_requests"));

@@ -113,6 +113,8 @@ pub fn router() -> Router<AppState> {
         .route("/window/{code}/rectifications", get(oversight::list))
         .route("/rectifications/{id}", get(oversight::detail))
         .route("/rectifications/{id}/move", post(oversight::act))
+        .route("/oversight", get(oversight::start))
+        .route("/oversight/compare/{code}", get(oversight::compare))
         .route("/oversight/{code}", get(oversight::figures))
         .route("/public/{code}", get(oversight::disclosure))
         .route("/oversight/{code}/ledgers", get(oversight::ledgers::ledger))

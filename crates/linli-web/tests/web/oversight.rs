@@ -180,6 +180,18 @@ async fn ratings_over_http(engine: Engine) {
         "{html:.2000}"
     );
     assert_eq!(anon.get(app.url("/public/350103001000")).send().await.expect("street").status(), 404);
+    // The street office compares its communities; the main one leads with its figures.
+    let street = app.client();
+    app.sign_in(&street, "jiedao").await;
+    let html =
+        street.get(app.url("/oversight/compare/350103001000")).send().await.expect("compare").text().await.expect("t");
+    assert!(
+        html.contains("榕华社区") && html.contains("闽江社区") && html.contains("/oversight/350103001001"),
+        "{html:.2000}"
+    );
+    let r = street.get(app.url("/oversight")).send().await.expect("start");
+    assert_eq!(crate::location(&r), "/oversight/compare/350103001000");
+    assert_eq!(me.get(app.url("/oversight/compare/350103001000")).send().await.expect("resident").status(), 403);
 }
 
 // Complaints through the pages: taken by phone with a field error first, answered, rejected

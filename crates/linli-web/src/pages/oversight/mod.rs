@@ -386,3 +386,46 @@ pub async fn disclosure(
         items,
     })
 }
+
+#[derive(Template)]
+#[template(path = "oversight/compare.html")]
+struct ComparePage {
+    page: PageCtx,
+    name: String,
+    rows: Vec<linli_store::oversight::CommunityFigures>,
+    /// (code, bar width) for the on-time chart.
+    bars: Vec<(String, String, u32)>,
+}
+
+/// `/oversight/compare/{node}`: a street's or district's communities side by side over the
+/// last twelve months, ranked by on-time rate, each linking to its own figures.
+pub async fn compare(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    Path(code): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let node = crate::api::code_param(&code)?;
+    let n = state.store.node(node).await.map_err(|_| AppError::NotFound)?;
+    let rows = state.store.acting(&me.actor).compare_communities(node, 12).await?;
+    let bars = rows
+        .iter()
+        .map(|r| (r.code.clone(), r.name.clone(), (r.totals.on_time_rate.unwrap_or(0.0) * 3.0).round() as u32))
+        .collect();
+    render(&ComparePage { page: PageCtx::new(&ctx, "figures.compare_title"), name: n.name, rows, bars })
+}
+
+/// `/oversight`: the figures of the user's own community, or the comparison of those below.
+pub async fn start(me: Me) -> Result<Response, AppError> {
+    use axum::response::{IntoResponse, Redirect};
+    if !me.actor.principal.may(linli_domain::Resource::Oversight, linli_domain::Action::Read) {
+        return Err(AppError::Forbidden);
+    }
+    let node = me.actor.principal.node.ok_or(AppError::NotFound)?;
+    let to = if node.level() == linli_domain::Level::Community {
+        format!("/oversight/{node}")
+    } else {
+        format!("/oversight/compare/{node}")
+    };
+    Ok(Redirect::to(&to).into_response())
+}
