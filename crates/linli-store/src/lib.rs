@@ -23,6 +23,7 @@ pub mod profile;
 pub mod register;
 pub mod secret;
 pub mod seed;
+pub mod seed_oversight;
 pub mod seed_register;
 pub mod seed_window;
 pub mod session;

@@ -10,7 +10,7 @@ mod ratings;
 mod rectifications;
 
 pub use complaints::{ComplaintDetail, ComplaintRow};
-pub use figures::{CommunityFigures, MonthFigures};
+pub use figures::{CommunityFigures, MonthFigures, first_month as figures_first_month};
 pub use ledgers::{ComplaintLedgerRow, Period, RatingLedgerRow, RequestLedgerRow, VisitLedgerRow};
 pub use ratings::{Rating, RatingInput, RatingTarget};
 pub use rectifications::{RectificationDetail, RectificationRow};

@@ -268,4 +268,24 @@ async fn figures(store: Store) {
     );
 }
 
-on_both_engines!(ratings_and_rectification, complaints, figures);
+// The demo year fills twelve months of every demo community's figures, once.
+async fn demo_year(store: Store) {
+    demo(&store).await;
+    store.seed_demo_window().await.expect("window");
+    store.seed_demo_year().await.expect("year");
+    store.seed_demo_year().await.expect("idempotent");
+    let head = as_user(&store, "shuji").await;
+    let months = store.acting(&head).service_figures(code(MAIN), 12).await.expect("figures");
+    assert!(months.iter().all(|m| m.received > 0), "{months:?}");
+    let year = linli_store::oversight::MonthFigures::total("", months.iter());
+    assert!(year.received > 400 && year.ratings > 200 && year.complaints > 20, "{year:?}");
+    let on_time = year.on_time_rate.expect("rate");
+    assert!((80.0..100.0).contains(&on_time), "{on_time}");
+    let satisfied = year.satisfaction_rate.expect("rate");
+    assert!((85.0..100.0).contains(&satisfied), "{satisfied}");
+    let street = as_user(&store, "jiedao").await;
+    let compared = store.acting(&street).compare_communities(code("350103001000"), 12).await.expect("compare");
+    assert!(compared.iter().filter(|c| c.totals.received > 0).count() >= 3);
+}
+
+on_both_engines!(ratings_and_rectification, complaints, figures, demo_year);
