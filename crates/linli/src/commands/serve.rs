@@ -25,7 +25,10 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
         store.seed_demo_window().await?;
         let started = std::time::Instant::now();
         store.seed_demo_year().await?;
-        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo year of requests, ratings and complaints ready");
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "demo year of requests, ratings and complaints ready"
+        );
     }
     let state = AppState::new(store.clone(), config.web(demo)).await?;
     let listener = TcpListener::bind(&config.listen).await.with_context(|| {
