@@ -133,7 +133,9 @@ impl Store {
                             7..=16 => "满意",
                             _ => "非常满意",
                         };
-                        desk.rate(taken.id, &RatingInput { level: level.into(), comment: String::new() }).await?;
+                        // As residents do: with the code on their completion notice.
+                        let code = desk.request(taken.id).await?.rating_code.unwrap_or_default();
+                        self.rate_by_code(&code, &RatingInput { level: level.into(), comment: String::new() }).await?;
                         let rated = closed + Duration::hours(20);
                         exec_db!(self, |pool| sqlx::query(
                             "UPDATE rating SET created_at = $2 WHERE work_item_id = $1"
@@ -174,11 +176,10 @@ impl Store {
                     let (id, _) = desk.take_complaint(community, &input).await?;
                     desk.move_complaint(id, &mv("investigate", "")).await?;
                     desk.move_complaint(id, &mv("reply", "已核实并向居民说明、致歉")).await?;
-                    desk.move_complaint(id, &mv("accept_reply", "")).await?;
+                    desk.move_complaint(id, &mv("accept_reply", "投诉人电话表示满意")).await?;
                     let day = days[rng.next(days.len() as u64) as usize];
                     let opened = at(day, 10);
-                    let replied =
-                        at(cal.add_working_days(day, if rng.next(8) == 0 { 7 } else { 1 + rng.next(4) as u32 }), 15);
+                    let replied = at(cal.add_working_days(day, 1 + rng.next(4) as u32), 15);
                     seq += 1;
                     let number = request_number(&community, day, seq);
                     self.date_back(

@@ -32,7 +32,9 @@ pub const COMPLAINT: Flow = Flow {
             by: &[Owner],
         },
         // The complainant's verdict, from their account or recorded by staff by phone.
-        Move { action: "accept_reply", from: &["replied"], to: "closed", needs_reason: false, by: &[Applicant, Owner] },
+        // The complainant says so themselves; staff recording it by phone write down what was said.
+        Move { action: "accept_reply", from: &["replied"], to: "closed", needs_reason: false, by: &[Applicant] },
+        Move { action: "accept_reply", from: &["replied"], to: "closed", needs_reason: true, by: &[Owner] },
         Move {
             action: "reject_reply",
             from: &["replied"],
@@ -47,7 +49,7 @@ pub const COMPLAINT: Flow = Flow {
             needs_reason: true,
             by: &[Owner],
         },
-        // No verdict within the limit: closed with a note.
+        // No verdict within the limit: closed with a note (the store refuses it before the limit).
         Move { action: "close", from: &["replied"], to: "closed", needs_reason: true, by: &[Owner] },
         Move {
             action: "hand_over",

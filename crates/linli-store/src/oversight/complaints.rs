@@ -193,8 +193,9 @@ impl Acting<'_> {
             let above = self.actor.principal.node.is_none_or(|n| n.level() != Level::Community);
             let manager =
                 matches!(self.actor.principal.rights, Rights::System | Rights::Role(Role::Admin | Role::CommunityHead));
-            if work.state == "escalated" {
-                // The street office answers an escalated complaint, not the community.
+            if facts.escalated_to.is_some() {
+                // Once escalated the street office owns it in every state, not the community it
+                // is about.
                 if above && work.owner_id.is_none_or(|o| Some(o) == self.actor.user_id())
                     || matches!(self.actor.principal.rights, Rights::System)
                 {
@@ -274,6 +275,9 @@ impl Acting<'_> {
         if m.version.is_some_and(|v| v != work.version) {
             return Err(StoreError::Conflict { what: "complaint", field: "version" });
         }
+        if mv.action == "close" && work.due_at.is_some_and(|d| now() <= d) {
+            return Err(StoreError::Invalid(Invalid::one("action", "complaint_close_early")));
+        }
         let reason = linli_domain::validation::multiline(&m.reason, 2000).map_err(|e| e.at("reason"))?;
         self.apply_complaint_move(&work, &f, community, mv.action, mv.to, party, &reason, &m.to_user).await
     }
@@ -299,8 +303,16 @@ impl Acting<'_> {
         if action == "hand_over" {
             let to_user = Uuid::parse_str(to_user.trim()).map_err(|_| Invalid::one("to_user", "choice"))?;
             let u = self.store.user(to_user).await.map_err(|_| Invalid::one("to_user", "choice"))?;
+            // While escalated, only to someone at the street office that took it over.
+            let place_ok = match &f.escalated_to {
+                Some(street) => {
+                    DivisionCode::parse(street).is_ok_and(|s| s.contains(&u.node_code))
+                        && u.node_code.level() != Level::Community
+                }
+                None => u.node_code.contains(&community),
+            };
             let ok = linli_domain::rights::role_allows(u.role, Resource::Oversight, Action::Update)
-                && u.node_code.contains(&community)
+                && place_ok
                 && u.disabled_at.is_none()
                 && Some(u.id) != work.owner_id;
             if !ok {
@@ -429,7 +441,10 @@ impl Store {
         let acting = self.acting(&actor);
         let mut n = 0;
         for id in due {
-            let (work, f, _) = acting.load_complaint(id).await?;
+            let Ok((work, f, _)) = acting.load_complaint(id).await else {
+                tracing::warn!(complaint = %id, "could not read an overdue complaint; will retry");
+                continue;
+            };
             let community = stored_code(&work.community_code)?;
             match acting
                 .apply_complaint_move(
@@ -447,7 +462,10 @@ impl Store {
                 Ok(_) => n += 1,
                 // Someone moved it meanwhile: nothing to do.
                 Err(StoreError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+                // One bad row must not stop the others.
+                Err(e) => {
+                    tracing::warn!(complaint = %id, error = %e, "could not escalate an overdue complaint; will retry")
+                }
             }
         }
         Ok(n)

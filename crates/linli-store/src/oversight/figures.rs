@@ -23,7 +23,8 @@ pub struct MonthFigures {
     pub finished: i64,
     /// Finished after their deadline, or still open past it.
     pub late: i64,
-    /// Finished on time ÷ finished, in percent (None when nothing finished).
+    /// Finished on time ÷ (finished + still open past the deadline), in percent: leaving late
+    /// work open does not improve it.
     pub on_time_rate: Option<f64>,
     /// Mean working days from acceptance to completion of those finished.
     pub avg_working_days: Option<f64>,
@@ -31,10 +32,12 @@ pub struct MonthFigures {
     /// 非常满意 + 满意 + 基本满意 ÷ ratings, in percent.
     pub satisfaction_rate: Option<f64>,
     pub complaints: i64,
-    /// Complaints answered within their limit ÷ complaints answered, in percent.
+    /// Complaints answered within their limit ÷ (answered + unanswered past the limit), in percent.
     pub complaints_in_time_rate: Option<f64>,
-    /// The numerators behind the rates, so periods and communities add up exactly.
+    /// The parts behind the rates, so periods and communities add up exactly.
     pub finished_on_time: i64,
+    pub open_late: i64,
+    pub complaints_unanswered_late: i64,
     pub working_days_sum: f64,
     pub working_days_n: i64,
     pub satisfied: i64,
@@ -53,6 +56,8 @@ impl MonthFigures {
             t.ratings += p.ratings;
             t.complaints += p.complaints;
             t.finished_on_time += p.finished_on_time;
+            t.open_late += p.open_late;
+            t.complaints_unanswered_late += p.complaints_unanswered_late;
             t.working_days_sum += p.working_days_sum;
             t.working_days_n += p.working_days_n;
             t.satisfied += p.satisfied;
@@ -64,13 +69,17 @@ impl MonthFigures {
     }
 
     fn rates(&mut self) {
-        self.on_time_rate = pct(self.finished_on_time, self.finished);
+        self.on_time_rate = pct(self.finished_on_time, self.finished + self.open_late);
         self.avg_working_days = (self.working_days_n > 0)
             .then(|| (self.working_days_sum / self.working_days_n as f64 * 10.0).round() / 10.0);
         self.satisfaction_rate = pct(self.satisfied, self.ratings);
-        self.complaints_in_time_rate = pct(self.complaints_in_time, self.complaints_answered);
+        self.complaints_in_time_rate =
+            pct(self.complaints_in_time, self.complaints_answered + self.complaints_unanswered_late);
     }
 }
+
+/// A request's states in which it is still being worked on.
+const OPEN_STATES: [&str; 4] = ["submitted", "awaiting_materials", "in_progress", "transferred"];
 
 fn month_of(t: OffsetDateTime) -> String {
     let d = t.to_offset(CHINA).date();
@@ -184,6 +193,9 @@ impl crate::Store {
             };
             if late {
                 f.late += 1;
+                if !finished && OPEN_STATES.contains(&state.as_str()) {
+                    f.open_late += 1;
+                }
             }
             if finished {
                 f.finished += 1;
@@ -236,17 +248,21 @@ impl crate::Store {
         for (_, created, first_reply) in complaints {
             let Some(f) = by_month.get_mut(&month_of(created)) else { continue };
             f.complaints += 1;
-            if let Some(r) = first_reply {
-                let limit = linli_domain::workflow::due_at(
-                    &cal,
-                    created,
-                    linli_domain::workflow::Limit::WorkingDays(linli_domain::oversight::complaint::REPLY_DAYS),
-                );
-                let e = replied.entry(month_of(created)).or_default();
-                e.1 += 1;
-                if r <= limit {
-                    e.0 += 1;
+            let limit = linli_domain::workflow::due_at(
+                &cal,
+                created,
+                linli_domain::workflow::Limit::WorkingDays(linli_domain::oversight::complaint::REPLY_DAYS),
+            );
+            match first_reply {
+                Some(r) => {
+                    let e = replied.entry(month_of(created)).or_default();
+                    e.1 += 1;
+                    if r <= limit {
+                        e.0 += 1;
+                    }
                 }
+                None if now > limit => f.complaints_unanswered_late += 1,
+                None => {}
             }
         }
         for (m, f) in &mut by_month {

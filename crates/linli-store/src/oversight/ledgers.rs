@@ -117,6 +117,26 @@ pub struct VisitLedgerRow {
 }
 
 impl Acting<'_> {
+    /// A ledger leaving the system as a file (it names applicants and addresses) is audited.
+    pub async fn record_ledger_export(
+        &self,
+        community: DivisionCode,
+        kind: &str,
+        period: Period,
+        rows: usize,
+    ) -> StoreResult<()> {
+        self.community_for(Resource::Oversight, Action::Export, community).await?;
+        let entry = crate::audit::Entry::new(
+            community.to_string(),
+            "ledger.export",
+            "ledger",
+            format!("{kind}:{}", period.label()),
+            serde_json::json!({ "kind": kind, "period": period.label(), "rows": rows }),
+        );
+        audited!(self, &entry, |tx| {})?;
+        Ok(())
+    }
+
     async fn ledger_bounds(
         &self,
         community: DivisionCode,

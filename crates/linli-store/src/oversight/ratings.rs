@@ -205,7 +205,7 @@ impl Acting<'_> {
     /// resident said at the window.
     pub async fn rate(&self, request: Uuid, input: &RatingInput) -> StoreResult<Uuid> {
         let (level, comment) = checked(input)?;
-        let (_, _, party) = self.load_request(request).await?;
+        let (work, row, party) = self.load_request(request).await?;
         let f: RequestFacts = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT w.community_code, w.number, w.state, r.item_name, r.phone_enc \
              FROM service_request r JOIN work_item w ON w.id = r.work_item_id WHERE w.id = $1"
@@ -219,6 +219,14 @@ impl Acting<'_> {
             ("account", self.actor.user_id())
         } else {
             self.check(Resource::Oversight, Action::Create, &community)?;
+            // Staff record what a resident without an account said in person, and never about
+            // their own work.
+            if row.applicant_user_id.is_some() {
+                return Err(StoreError::Invalid(Invalid::one("", "rating_by_account")));
+            }
+            if work.owner_id.is_some() && work.owner_id == self.actor.user_id() {
+                return Err(StoreError::Invalid(Invalid::one("", "rating_own_work")));
+            }
             ("window", None)
         };
         if !FINISHED.contains(&f.state.as_str()) {
@@ -242,14 +250,21 @@ impl Acting<'_> {
 
     /// A request's rating, for whoever may see the request.
     pub async fn rating(&self, request: Uuid) -> StoreResult<Option<Rating>> {
-        self.load_request(request).await?;
-        Ok(on_db!(self.store, |pool| sqlx::query_as(
+        let (_, _, party) = self.load_request(request).await?;
+        let found: Option<Rating> = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT g.id, g.work_item_id, g.level, g.comment, g.channel, g.recorded_by, g.created_at, \
              x.work_item_id AS rectification_id FROM rating g LEFT JOIN rectification x ON x.rating_id = g.id \
              WHERE g.work_item_id = $1"
         )
         .bind(request)
         .fetch_optional(pool)
-        .await)?)
+        .await)?;
+        // Residents see names, not staff accounts.
+        Ok(found.map(|mut r| {
+            if party == Party::Applicant {
+                r.recorded_by = r.recorded_by.split(" (").next().unwrap_or_default().to_owned();
+            }
+            r
+        }))
     }
 }

@@ -115,7 +115,9 @@ impl Acting<'_> {
         };
         let mut history = self.store.work_history(id).await?;
         let mut work = work;
+        let mut rating = rating;
         if party == Party::Applicant {
+            rating.recorded_by = rating.recorded_by.split(" (").next().unwrap_or_default().to_owned();
             work.owner_name = work.owner_name.split(" (").next().unwrap_or_default().to_owned();
             history.retain(|e| e.action != "hand_over");
             for e in &mut history {
@@ -201,7 +203,7 @@ impl Acting<'_> {
             .await)?;
             let phone = keys.decrypt(Field::Phone, &request, &enc)?;
             (!phone.is_empty()).then(|| {
-                (keys.encrypt(Field::Phone, &id, &phone), format!("【邻里社区服务】您的评价已核实整改并回访：{reason}"))
+                (keys.encrypt(Field::Phone, &id, &phone), format!("【邻里社区服务】您的评价已核实处理并回访：{reason}"))
             })
         } else {
             None

@@ -147,7 +147,7 @@ pub(crate) struct RequestRow {
     mode: String,
     applicant_name: String,
     phone_enc: Vec<u8>,
-    applicant_user_id: Option<Uuid>,
+    pub(crate) applicant_user_id: Option<Uuid>,
     address: String,
     description: String,
     field_values: String,

@@ -109,7 +109,18 @@ async fn ratings_and_rectification(store: Store) {
         .await
         .expect("take");
     desk.move_request(taken.id, &mv("complete", "已修好")).await.expect("complete");
-    desk.rate(taken.id, &rating("非常满意", "居民当面表示感谢")).await.expect("recorded at the window");
+    // Not by whoever did the work, and not for a resident with an account.
+    assert_eq!(codes(desk.rate(taken.id, &rating("非常满意", "")).await), [(String::new(), "rating_own_work")]);
+    let social_actor = as_user(&store, "shegong").await;
+    assert_eq!(
+        codes(store.acting(&social_actor).rate(mine.id, &rating("满意", "")).await),
+        [(String::new(), "rating_by_account")]
+    );
+    store
+        .acting(&social_actor)
+        .rate(taken.id, &rating("非常满意", "居民当面表示感谢"))
+        .await
+        .expect("recorded at the window");
     let r = desk.rating(taken.id).await.expect("rating").expect("rated");
     assert_eq!((r.channel.as_str(), r.rectification_id), ("window", None));
     let third = desk.take_request(code(MAIN), repair, &input, Source::Phone).await.expect("take");
@@ -166,6 +177,15 @@ async fn complaints(store: Store) {
     desk.move_complaint(id, &mv("handle", "查明：材料在区里审批")).await.expect("handle");
     assert_eq!(codes(desk.move_complaint(id, &mv("reply", "")).await), [("action".into(), "move_reason")]);
     desk.move_complaint(id, &mv("reply", "已催办，区民政局本周审批")).await.expect("reply");
+    assert_eq!(
+        codes(desk.move_complaint(id, &mv("close", "未表态")).await),
+        [("action".into(), "complaint_close_early")]
+    );
+    assert_eq!(
+        codes(desk.move_complaint(id, &mv("accept_reply", "")).await),
+        [("action".into(), "move_reason")],
+        "staff write down what was said"
+    );
     // The complainant (recorded by phone) rejects the reply: it goes to the street office.
     desk.move_complaint(id, &mv("reject_reply", "还是没有结果")).await.expect("reject");
     let d = desk.complaint(id).await.expect("detail");
@@ -178,7 +198,13 @@ async fn complaints(store: Store) {
     street.move_complaint(id, &mv("reply", "街道协调区民政局，已于今日审批")).await.expect("street replies");
     // The street office owns it now, and records the complainant's verdict.
     assert_eq!(codes(desk.move_complaint(id, &mv("accept_reply", "")).await), [("action".into(), "move_not_yours")]);
-    street.move_complaint(id, &mv("accept_reply", "")).await.expect("satisfied");
+    let head = as_user(&store, "shuji").await;
+    assert_eq!(
+        codes(store.acting(&head).move_complaint(id, &mv("accept_reply", "满意")).await),
+        [("action".into(), "move_not_yours")],
+        "the community head cannot close what the street took over"
+    );
+    street.move_complaint(id, &mv("accept_reply", "投诉人来电表示满意")).await.expect("satisfied");
     assert_eq!(desk.complaint(id).await.expect("d").work.state, "closed");
     assert!(store.messages_for(id).await.expect("outbox").iter().any(|(b, _)| b.contains("已答复")));
 
@@ -228,7 +254,8 @@ async fn figures(store: Store) {
     // The demo: 10 taken at the window and one online; two completed; one 12 working days late.
     assert_eq!((now.received, now.finished), (11, 2), "{now:?}");
     assert!(now.late >= 1);
-    assert_eq!(now.on_time_rate, Some(100.0));
+    // Two finished on time, one still open past its deadline: open late work counts against.
+    assert_eq!(now.on_time_rate, Some(66.7));
     // Rate both finished ones, one badly; answer a complaint in time.
     let (done, _) = desk
         .window_queue(
@@ -237,8 +264,10 @@ async fn figures(store: Store) {
         )
         .await
         .expect("done");
-    desk.rate(done[0].id, &rating("满意", "")).await.expect("rate");
-    desk.rate(done[1].id, &rating("非常不满意", "")).await.expect("rate");
+    let social_actor = as_user(&store, "shegong").await;
+    let social = store.acting(&social_actor);
+    social.rate(done[0].id, &rating("满意", "")).await.expect("rate");
+    social.rate(done[1].id, &rating("非常不满意", "")).await.expect("rate");
     let input = ComplaintInput {
         channel: "window".into(),
         complainant_name: "张伟".into(),

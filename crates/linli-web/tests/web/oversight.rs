@@ -73,8 +73,10 @@ async fn ratings_over_http(engine: Engine) {
     assert_eq!(r.status(), 422, "one rating per request");
     assert_eq!(anon.get(app.url("/rate?code=ZZZZZZZZZZ")).send().await.expect("bad").status(), 404);
 
-    // Recorded at the window, through the API.
+    // Recorded at the window, through the API, by someone other than who did the work.
     let second = finished("黄丽").await;
+    let c = app.client();
+    let csrf = app.sign_in(&c, "shegong").await;
     let r = c
         .post(app.url(&format!("/api/v1/requests/{second}/rating")))
         .header("x-csrf-token", &csrf)
@@ -167,7 +169,7 @@ async fn ratings_over_http(engine: Engine) {
     assert_eq!(&rows[0][..3], ["受理编号", "服务事项", "申请人"]);
     let received = f[0]["received"].as_i64().expect("received");
     let totals = rows.last().expect("totals")[0].clone();
-    assert!(totals.starts_with(&format!("合计：受理 {received} 件")), "{totals} vs {received}");
+    assert!(totals.starts_with(&format!("合计：申请 {received} 件")), "{totals} vs {received}");
     assert_eq!(rows.len() as i64, received + 2, "header, one row per request, totals");
     assert_eq!(
         c.get(app.url(&format!("/oversight/{MAIN}/ledgers?period=2026-13"))).send().await.expect("bad").status(),

@@ -213,7 +213,13 @@ async fn detail_page(
                 )
             })
             .collect(),
-        moves: d.moves.iter().map(|a| (*a, word(ctx.lang, "action", a), d.needs_reason.contains(a))).collect(),
+        // Hand-overs need a colleague chosen; the API (`to_user`) does them for now.
+        moves: d
+            .moves
+            .iter()
+            .filter(|a| **a != "hand_over")
+            .map(|a| (*a, word(ctx.lang, "action", a), d.needs_reason.contains(a)))
+            .collect(),
         errors,
         d,
     })

@@ -262,6 +262,7 @@ pub async fn ledger(
     let period = Period::parse(&period_text).ok_or_else(|| linli_domain::Invalid::one("period", "period"))?;
     let ledger = build(&state, &me, ctx.lang, community, &name, kind, period).await?;
     if q.format == "xlsx" {
+        state.store.acting(&me.actor).record_ledger_export(community, kind, period, ledger.rows.len()).await?;
         let columns: Vec<Column<'_>> = ledger.headers.iter().map(|(h, w)| Column { header: h, width: *w }).collect();
         let mut rows = ledger.rows.clone();
         rows.push(vec![ledger.totals.clone()]);
@@ -269,7 +270,7 @@ pub async fn ledger(
         return Ok(crate::download::file(
             bytes,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "ledger.xlsx",
+            "taizhang.xlsx",
             &format!("{}.xlsx", ledger.title),
         ));
     }

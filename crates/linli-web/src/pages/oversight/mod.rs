@@ -248,9 +248,11 @@ async fn detail_page(
                 )
             })
             .collect(),
+        // Hand-overs need a colleague chosen; the API (`to_user`) does them for now.
         moves: d
             .moves
             .iter()
+            .filter(|a| **a != "hand_over")
             .map(|a| (*a, i18n::t(ctx.lang, &format!("rectification.action.{a}")).to_owned()))
             .collect(),
         errors,
