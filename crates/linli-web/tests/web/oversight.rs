@@ -143,7 +143,10 @@ async fn ratings_over_http(engine: Engine) {
     assert_eq!(f[0]["ratings"], 2);
     assert_eq!(me.get(app.url(&format!("/oversight/{MAIN}"))).send().await.expect("resident").status(), 403);
 
-    // The month's ledgers: printable, and as a workbook whose totals match the figures.
+    // The month's ledgers (the window keeps them): printable, and as a workbook whose totals
+    // match the figures.
+    let c = app.client();
+    app.sign_in(&c, "chuangkou").await;
     let today = linli_store::today();
     let period = format!("{:04}-{:02}", today.year(), u8::from(today.month()));
     let html = c
