@@ -287,6 +287,29 @@ async fn complaint_pages(engine: Engine) {
     assert_eq!(me.get(app.url(&mine)).send().await.expect("own").status(), 200);
     assert_eq!(me.get(app.url(&page)).send().await.expect("other").status(), 404);
     assert_eq!(me.get(app.url(&list)).send().await.expect("list").status(), 403);
+
+    // The window hands the resident's complaint to a colleague chosen on the page.
+    let html = c.get(app.url(&mine)).send().await.expect("page").text().await.expect("t");
+    let to = html
+        .split("name=\"to_user\"")
+        .nth(1)
+        .and_then(|s| s.split("<option value=\"").nth(2))
+        .map(|s| s[..36].to_owned())
+        .expect("a colleague");
+    let r = c
+        .post(app.url(&format!("{mine}/move")))
+        .form(&[("_csrf", csrf.as_str()), ("action", "hand_over"), ("to_user", to.as_str()), ("reason", "社工跟进")])
+        .send()
+        .await
+        .expect("hand over");
+    assert_eq!(r.status(), 303);
+    let r = c
+        .post(app.url(&format!("{mine}/move")))
+        .form(&[("_csrf", csrf.as_str()), ("action", "investigate"), ("reason", "")])
+        .send()
+        .await
+        .expect("not mine now");
+    assert_eq!(r.status(), 422);
 }
 
 engine_tests!(ratings_over_http, complaint_pages);

@@ -185,6 +185,8 @@ struct DetailPage {
     due: String,
     steps: Vec<(String, String, String, String)>,
     moves: Vec<(&'static str, String, bool)>,
+    /// Colleagues a complaint can be handed to (community stage only).
+    staff: Vec<(String, String)>,
     errors: FormErrors,
 }
 
@@ -195,8 +197,24 @@ async fn detail_page(
     id: uuid::Uuid,
     errors: FormErrors,
 ) -> Result<DetailPage, AppError> {
-    let d = state.store.acting(&me.actor).complaint(id).await?;
+    let acting = state.store.acting(&me.actor);
+    let d = acting.complaint(id).await?;
+    // Before escalation a complaint can go to a colleague in the community; after it, the
+    // street office hands over through the API.
+    let staff = if d.moves.contains(&"hand_over") && d.escalated_to.is_none() {
+        let community = linli_domain::DivisionCode::parse(&d.work.community_code).map_err(|_| AppError::NotFound)?;
+        acting
+            .request_staff(community)
+            .await?
+            .into_iter()
+            .filter(|(u, _)| Some(*u) != d.work.owner_id)
+            .map(|(u, n)| (u.to_string(), n))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(DetailPage {
+        staff,
         page: PageCtx::new(ctx, "complaint.title"),
         state: word(ctx.lang, "state", &d.work.state),
         channel: word(ctx.lang, "channel", &d.channel),
@@ -213,11 +231,10 @@ async fn detail_page(
                 )
             })
             .collect(),
-        // Hand-overs need a colleague chosen; the API (`to_user`) does them for now.
         moves: d
             .moves
             .iter()
-            .filter(|a| **a != "hand_over")
+            .filter(|a| **a != "hand_over" || d.escalated_to.is_none())
             .map(|a| (*a, word(ctx.lang, "action", a), d.needs_reason.contains(a)))
             .collect(),
         errors,
@@ -240,6 +257,7 @@ pub struct MoveForm {
     action: String,
     reason: String,
     version: String,
+    to_user: String,
 }
 
 pub async fn act(
@@ -255,6 +273,7 @@ pub async fn act(
         action: f.action,
         reason: f.reason,
         version: f.version.trim().parse().ok(),
+        to_user: f.to_user,
         ..MoveInput::default()
     };
     match state.store.acting(&me.actor).move_complaint(id, &m).await {

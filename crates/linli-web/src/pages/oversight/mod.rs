@@ -220,6 +220,7 @@ struct DetailPage {
     due: String,
     steps: Vec<(String, String, String, String)>,
     moves: Vec<(&'static str, String)>,
+    staff: Vec<(String, String)>,
     errors: FormErrors,
 }
 
@@ -230,8 +231,22 @@ async fn detail_page(
     id: uuid::Uuid,
     errors: FormErrors,
 ) -> Result<DetailPage, AppError> {
-    let d = state.store.acting(&me.actor).rectification(id).await?;
+    let acting = state.store.acting(&me.actor);
+    let d = acting.rectification(id).await?;
+    let staff = if d.moves.contains(&"hand_over") {
+        let community = linli_domain::DivisionCode::parse(&d.work.community_code).map_err(|_| AppError::NotFound)?;
+        acting
+            .request_staff(community)
+            .await?
+            .into_iter()
+            .filter(|(u, _)| Some(*u) != d.work.owner_id)
+            .map(|(u, n)| (u.to_string(), n))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(DetailPage {
+        staff,
         page: PageCtx::new(ctx, "rectification.title"),
         state: i18n::t(ctx.lang, &format!("rectification.state.{}", d.work.state)).to_owned(),
         level: level_word(ctx.lang, &d.rating.level),
@@ -248,11 +263,9 @@ async fn detail_page(
                 )
             })
             .collect(),
-        // Hand-overs need a colleague chosen; the API (`to_user`) does them for now.
         moves: d
             .moves
             .iter()
-            .filter(|a| **a != "hand_over")
             .map(|a| (*a, i18n::t(ctx.lang, &format!("rectification.action.{a}")).to_owned()))
             .collect(),
         errors,
@@ -275,6 +288,7 @@ pub struct MoveForm {
     action: String,
     reason: String,
     version: String,
+    to_user: String,
 }
 
 pub async fn act(
@@ -290,6 +304,7 @@ pub async fn act(
         action: f.action,
         reason: f.reason,
         version: f.version.trim().parse().ok(),
+        to_user: f.to_user,
         ..MoveInput::default()
     };
     match state.store.acting(&me.actor).move_rectification(id, &m).await {
