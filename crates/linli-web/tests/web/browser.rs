@@ -497,5 +497,14 @@ async fn a_bad_rating_is_put_right() {
     phone.client.find(Locator::LinkText("查看整改情况")).await.expect("link").click().await.expect("click");
     let text = phone.client.wait().for_element(Locator::Css("main")).await.expect("main").text().await.expect("text");
     assert!(text.contains("已结案") && text.contains("电话回访，居民表示满意"), "{text}");
+    // The resident's complaint form fits a phone.
+    phone.client.goto(&format!("{base}/complain")).await.expect("complain");
+    let overflow = phone
+        .client
+        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+        .await
+        .expect("measure");
+    assert_eq!(overflow.as_i64(), Some(0), "the complaint form fits a phone");
+    phone.screenshot("complain-phone").await;
     phone.close().await;
 }
