@@ -9,6 +9,12 @@ use uuid::Uuid;
 use crate::user::User;
 use crate::{Store, StoreError, StoreResult};
 
+/// The person's name in an actor name (`王芳 (chuangkou)` → `王芳`): what residents and printed
+/// notices show instead of staff accounts.
+pub fn display_name(actor_name: &str) -> &str {
+    actor_name.split(" (").next().unwrap_or(actor_name)
+}
+
 /// Who is acting, for the rights check and the audit log.
 #[derive(Debug, Clone)]
 pub struct Actor {

@@ -26,15 +26,39 @@ impl TryFrom<DayRow> for DayRule {
     }
 }
 
+/// The calendar as last read, and when; shared by the clones of a [`Store`].
+pub(crate) type CalendarCache = std::sync::Arc<std::sync::RwLock<Option<(std::time::Instant, Calendar)>>>;
+
+/// How long a calendar read serves: another process's edits are seen within this (the web
+/// layer re-reads its own copy as often).
+const CALENDAR_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Store {
     /// Every stored rule, as the calendar that deadlines are computed with.
     pub async fn calendar(&self) -> StoreResult<Calendar> {
+        if let Ok(cached) = self.calendar_cache.read()
+            && let Some((at, cal)) = cached.as_ref()
+            && at.elapsed() < CALENDAR_FRESH
+        {
+            return Ok(cal.clone());
+        }
         let rows: Vec<DayRow> =
             on_db!(self, |pool| sqlx::query_as("SELECT day, kind, name FROM calendar_day ORDER BY day")
                 .fetch_all(pool)
                 .await)?;
         let rules = rows.into_iter().map(DayRule::try_from).collect::<StoreResult<Vec<_>>>()?;
-        Ok(Calendar::new(rules))
+        let cal = Calendar::new(rules);
+        if let Ok(mut cached) = self.calendar_cache.write() {
+            *cached = Some((std::time::Instant::now(), cal.clone()));
+        }
+        Ok(cal)
+    }
+
+    /// Forgets the cached calendar after a change to it.
+    fn calendar_changed(&self) {
+        if let Ok(mut cached) = self.calendar_cache.write() {
+            *cached = None;
+        }
     }
 
     /// Replaces one year's rules in a single transaction (all or nothing), with its audit
@@ -84,6 +108,7 @@ impl Store {
             tx.commit().await
         }
         .await);
+        self.calendar_changed();
         result.map_err(StoreError::unique("calendar day", "rules"))?;
         Ok(rules.len())
     }
@@ -148,6 +173,7 @@ impl Acting<'_> {
                 .execute(&mut *tx)
                 .await?;
         });
+        self.store.calendar_changed();
         Ok(done?)
     }
 
@@ -169,6 +195,7 @@ impl Acting<'_> {
             Ok::<_, sqlx::Error>(n)
         }
         .await);
+        self.store.calendar_changed();
         if done? == 0 {
             return Err(StoreError::NotFound("calendar day"));
         }

@@ -57,6 +57,9 @@ pub struct Store {
     description: String,
     /// The keys for personal data; operations that need them fail clearly without.
     keys: Option<std::sync::Arc<crate::privacy::Keys>>,
+    /// The working-day calendar, read at most once a minute (deadlines and urgency need it on
+    /// every queue and move); this process's own calendar writes clear it at once.
+    pub(crate) calendar_cache: crate::calendar::CalendarCache,
 }
 
 #[derive(Debug, Clone)]
@@ -177,7 +180,12 @@ impl Store {
                 let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
             }
         }
-        Ok(Store { db: Db::Sqlite(pool), description: format!("SQLite {path}"), keys: None })
+        Ok(Store {
+            db: Db::Sqlite(pool),
+            description: format!("SQLite {path}"),
+            keys: None,
+            calendar_cache: Default::default(),
+        })
     }
 
     async fn connect_postgres(url: &str, opts: &PoolOptions) -> Result<Store, ConnectError> {
@@ -190,7 +198,12 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| unreachable(&e))?;
-        Ok(Store { db: Db::Postgres(pool), description: format!("PostgreSQL {}", redact_url(url)), keys: None })
+        Ok(Store {
+            db: Db::Postgres(pool),
+            description: format!("PostgreSQL {}", redact_url(url)),
+            keys: None,
+            calendar_cache: Default::default(),
+        })
     }
 
     /// This store with the keys that encrypt personal data.

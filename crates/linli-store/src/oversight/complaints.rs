@@ -2,11 +2,12 @@
 //! answered within the limit; the complainant's verdict closes it or sends it, like a late
 //! reply, to the street office (escalation is automatic once the reply is overdue).
 
+use crate::acting::display_name;
 use linli_domain::oversight::{COMPLAINT, ComplaintInput, complaint_limit};
 use linli_domain::rights::Rights;
 use linli_domain::window::flow::STAY;
 use linli_domain::workflow::{CHINA, Limit, Party, Urgency, due_at, urgency};
-use linli_domain::{Action, DivisionCode, FieldError, Invalid, Level, Resource, Role};
+use linli_domain::{Action, DivisionCode, FieldError, Invalid, Level, Resource};
 use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -191,8 +192,6 @@ impl Acting<'_> {
         } else {
             self.check(Resource::Oversight, Action::Read, &community)?;
             let above = self.actor.principal.node.is_none_or(|n| n.level() != Level::Community);
-            let manager =
-                matches!(self.actor.principal.rights, Rights::System | Rights::Role(Role::Admin | Role::CommunityHead));
             if facts.escalated_to.is_some() {
                 // Once escalated the street office owns it in every state, not the community it
                 // is about.
@@ -203,10 +202,8 @@ impl Acting<'_> {
                 } else {
                     Party::Staff
                 }
-            } else if work.owner_id.is_none() || work.owner_id == self.actor.user_id() || manager {
-                Party::Owner
             } else {
-                Party::Staff
+                self.staff_party(&work)
             }
         };
         Ok((work, facts, party))
@@ -237,10 +234,10 @@ impl Acting<'_> {
         let mut history = self.store.work_history(id).await?;
         let mut work = work;
         if party == Party::Applicant {
-            work.owner_name = work.owner_name.split(" (").next().unwrap_or_default().to_owned();
+            work.owner_name = display_name(&work.owner_name).to_owned();
             history.retain(|e| e.action != "hand_over");
             for e in &mut history {
-                e.actor_name = e.actor_name.split(" (").next().unwrap_or_default().to_owned();
+                e.actor_name = display_name(&e.actor_name).to_owned();
             }
         }
         Ok(ComplaintDetail {
@@ -301,25 +298,15 @@ impl Acting<'_> {
         let mut owner = if work.owner_id.is_none() && party == Party::Owner { me } else { None };
         let mut details = json!({});
         if action == "hand_over" {
-            let to_user = Uuid::parse_str(to_user.trim()).map_err(|_| Invalid::one("to_user", "choice"))?;
-            let u = self.store.user(to_user).await.map_err(|_| Invalid::one("to_user", "choice"))?;
             // While escalated, only to someone at the street office that took it over.
-            let place_ok = match &f.escalated_to {
-                Some(street) => {
-                    DivisionCode::parse(street).is_ok_and(|s| s.contains(&u.node_code))
-                        && u.node_code.level() != Level::Community
-                }
-                None => u.node_code.contains(&community),
+            let street = f.escalated_to.as_deref().map(DivisionCode::parse);
+            let place = |n: &DivisionCode| match &street {
+                Some(s) => s.as_ref().is_ok_and(|s| s.contains(n)) && n.level() != Level::Community,
+                None => n.contains(&community),
             };
-            let ok = linli_domain::rights::role_allows(u.role, Resource::Oversight, Action::Update)
-                && place_ok
-                && u.disabled_at.is_none()
-                && Some(u.id) != work.owner_id;
-            if !ok {
-                return Err(StoreError::Invalid(Invalid::one("to_user", "hand_over_to")));
-            }
-            details = json!({ "from": work.owner_name, "to": u.display_name });
-            owner = Some((u.id, format!("{} ({})", u.display_name, u.username)));
+            let (to, d) = self.hand_over_to(work, to_user, Resource::Oversight, place).await?;
+            owner = Some(to);
+            details = d;
         }
         let escalate_to = (to == "escalated" && work.state != "escalated").then(|| community.parent()).flatten();
         let cal = self.store.calendar().await?;

@@ -2,6 +2,7 @@
 //! requests, complaints, ratings, household visits — read straight from the records, so their
 //! totals are the dashboard's figures.
 
+use crate::acting::display_name;
 use linli_domain::workflow::CHINA;
 use linli_domain::{Action, DivisionCode, Resource};
 use serde::Serialize;
@@ -220,7 +221,7 @@ impl Acting<'_> {
             .map(|(visited_on, b, u, r, worker_name, purpose, follow_up, follow_up_note)| VisitLedgerRow {
                 visited_on,
                 address: address(&b, &u, &r),
-                worker_name: worker_name.split(" (").next().unwrap_or_default().to_owned(),
+                worker_name: display_name(&worker_name).to_owned(),
                 purpose,
                 follow_up,
                 follow_up_note,

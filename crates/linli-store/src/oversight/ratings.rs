@@ -2,6 +2,7 @@
 //! the completion notice, or recorded at the window — never edited; a bad one opens a
 //! rectification in the same transaction.
 
+use crate::acting::display_name;
 use linli_domain::oversight::{Level, RECTIFICATION, rectification_limit};
 use linli_domain::validation::multiline;
 use linli_domain::workflow::{CHINA, Limit, Party, due_at};
@@ -262,7 +263,7 @@ impl Acting<'_> {
         // Residents see names, not staff accounts.
         Ok(found.map(|mut r| {
             if party == Party::Applicant {
-                r.recorded_by = r.recorded_by.split(" (").next().unwrap_or_default().to_owned();
+                r.recorded_by = display_name(&r.recorded_by).to_owned();
             }
             r
         }))

@@ -1,6 +1,7 @@
 //! 整改 work items: the community verifies a bad rating, puts it right and visits the resident
 //! again, each step within its limit; the resident sees where it stands on their request.
 
+use crate::acting::display_name;
 use linli_domain::oversight::{RECTIFICATION, rectification_limit};
 use linli_domain::rights::Rights;
 use linli_domain::window::flow::STAY;
@@ -73,15 +74,7 @@ impl Acting<'_> {
             }
             _ => {
                 self.check(Resource::Oversight, Action::Read, &community)?;
-                let manager = matches!(
-                    self.actor.principal.rights,
-                    Rights::System | Rights::Role(Role::Admin | Role::CommunityHead)
-                );
-                if work.owner_id.is_none() || work.owner_id == self.actor.user_id() || manager {
-                    Party::Owner
-                } else {
-                    Party::Staff
-                }
+                self.staff_party(&work)
             }
         };
         Ok((work, request, party))
@@ -117,11 +110,11 @@ impl Acting<'_> {
         let mut work = work;
         let mut rating = rating;
         if party == Party::Applicant {
-            rating.recorded_by = rating.recorded_by.split(" (").next().unwrap_or_default().to_owned();
-            work.owner_name = work.owner_name.split(" (").next().unwrap_or_default().to_owned();
+            rating.recorded_by = display_name(&rating.recorded_by).to_owned();
+            work.owner_name = display_name(&work.owner_name).to_owned();
             history.retain(|e| e.action != "hand_over");
             for e in &mut history {
-                e.actor_name = e.actor_name.split(" (").next().unwrap_or_default().to_owned();
+                e.actor_name = display_name(&e.actor_name).to_owned();
             }
         }
         Ok(RectificationDetail {
@@ -157,17 +150,9 @@ impl Acting<'_> {
             if work.owner_id.is_none() { self.actor.user_id().map(|u| (u, self.actor.name.clone())) } else { None };
         let mut details = json!({});
         if mv.action == "hand_over" {
-            let to_user = Uuid::parse_str(m.to_user.trim()).map_err(|_| Invalid::one("to_user", "choice"))?;
-            let u = self.store.user(to_user).await.map_err(|_| Invalid::one("to_user", "choice"))?;
-            let ok = linli_domain::rights::role_allows(u.role, Resource::Oversight, Action::Update)
-                && u.node_code.contains(&community)
-                && u.disabled_at.is_none()
-                && Some(u.id) != work.owner_id;
-            if !ok {
-                return Err(StoreError::Invalid(Invalid::one("to_user", "hand_over_to")));
-            }
-            details = json!({ "from": work.owner_name, "to": u.display_name });
-            owner = Some((u.id, format!("{} ({})", u.display_name, u.username)));
+            let (to, d) = self.hand_over_to(&work, &m.to_user, Resource::Oversight, |n| n.contains(&community)).await?;
+            owner = Some(to);
+            details = d;
         }
         let cal = self.store.calendar().await?;
         let due = (to != work.state).then(|| rectification_limit(to).map(|l| due_at(&cal, at, l))).flatten();

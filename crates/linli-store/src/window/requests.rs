@@ -373,12 +373,7 @@ impl Acting<'_> {
             }
             _ => {
                 self.check(Resource::ServiceRequest, Action::Read, &community)?;
-                let me = self.actor.user_id();
-                let manager = matches!(
-                    self.actor.principal.rights,
-                    Rights::System | Rights::Role(Role::Admin | Role::CommunityHead)
-                );
-                if work.owner_id.is_none() || work.owner_id == me || manager { Party::Owner } else { Party::Staff }
+                self.staff_party(&work)
             }
         };
         Ok((work, row, party))
@@ -404,9 +399,9 @@ impl Acting<'_> {
         if party == Party::Applicant {
             // Residents see who handled what by name, not staff accounts, and not the office's
             // internal notes on hand-overs.
-            work.owner_name = display_name(&work.owner_name);
+            work.owner_name = crate::acting::display_name(&work.owner_name).to_owned();
             for e in &mut history {
-                e.actor_name = display_name(&e.actor_name);
+                e.actor_name = crate::acting::display_name(&e.actor_name).to_owned();
                 if e.action == "hand_over" {
                     e.reason.clear();
                     e.details = json!({});
@@ -514,17 +509,10 @@ impl Acting<'_> {
             "transfer_back" => transfer = Some((String::new(), None)),
             "complete" | "decline" | "withdraw" => closed_at = Some(at),
             "hand_over" => {
-                let to_user = Uuid::parse_str(m.to_user.trim()).map_err(|_| Invalid::one("to_user", "choice"))?;
-                let u = self.store.user(to_user).await.map_err(|_| Invalid::one("to_user", "choice"))?;
-                let ok = u.role.is_staff()
-                    && linli_domain::rights::role_allows(u.role, Resource::ServiceRequest, Action::Update)
-                    && u.node_code.contains(&community)
-                    && u.disabled_at.is_none();
-                if !ok || Some(u.id) == work.owner_id {
-                    return Err(StoreError::Invalid(Invalid::one("to_user", "hand_over_to")));
-                }
-                details = json!({ "from": work.owner_name, "to": u.display_name });
-                owner = Some((u.id, format!("{} ({})", u.display_name, u.username)));
+                let (to, d) =
+                    self.hand_over_to(&work, &m.to_user, Resource::ServiceRequest, |n| n.contains(&community)).await?;
+                owner = Some(to);
+                details = d;
             }
             _ => {}
         }
@@ -810,11 +798,6 @@ impl crate::Store {
             steps,
         })
     }
-}
-
-/// `王芳 (chuangkou)` → `王芳`.
-fn display_name(actor: &str) -> String {
-    actor.split(" (").next().unwrap_or(actor).to_owned()
 }
 
 /// The audit action of a move.

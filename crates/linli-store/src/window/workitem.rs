@@ -300,3 +300,42 @@ impl crate::Store {
         Ok(rows.into_iter().map(WorkEvent::from).collect())
     }
 }
+
+impl crate::Acting<'_> {
+    /// A staff member's part in a work item (首问负责): its owner — or anyone while nobody owns
+    /// it, or a community head or administrator acting for the owner — else other staff.
+    pub(crate) fn staff_party(&self, work: &WorkItem) -> linli_domain::workflow::Party {
+        use linli_domain::rights::Rights;
+        use linli_domain::{Role, workflow::Party};
+        let manager =
+            matches!(self.actor.principal.rights, Rights::System | Rights::Role(Role::Admin | Role::CommunityHead));
+        if work.owner_id.is_none() || work.owner_id == self.actor.user_id() || manager {
+            Party::Owner
+        } else {
+            Party::Staff
+        }
+    }
+
+    /// Checks a hand-over's receiver — an active account holding `right`, placed where `place`
+    /// allows, not the present owner — and returns the new owner and the history's details.
+    pub(crate) async fn hand_over_to(
+        &self,
+        work: &WorkItem,
+        to_user: &str,
+        right: linli_domain::Resource,
+        place: impl Fn(&linli_domain::DivisionCode) -> bool,
+    ) -> crate::StoreResult<((Uuid, String), Value)> {
+        use linli_domain::{Action, Invalid};
+        let to_user = Uuid::parse_str(to_user.trim()).map_err(|_| Invalid::one("to_user", "choice"))?;
+        let u = self.store.user(to_user).await.map_err(|_| Invalid::one("to_user", "choice"))?;
+        let ok = linli_domain::rights::role_allows(u.role, right, Action::Update)
+            && place(&u.node_code)
+            && u.disabled_at.is_none()
+            && Some(u.id) != work.owner_id;
+        if !ok {
+            return Err(crate::StoreError::Invalid(Invalid::one("to_user", "hand_over_to")));
+        }
+        let details = serde_json::json!({ "from": work.owner_name, "to": u.display_name });
+        Ok(((u.id, format!("{} ({})", u.display_name, u.username)), details))
+    }
+}

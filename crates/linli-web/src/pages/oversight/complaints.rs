@@ -9,8 +9,8 @@ use axum_extra::extract::CookieJar;
 use linli_domain::oversight::ComplaintInput;
 use linli_domain::{Action, Resource};
 use linli_store::StoreError;
+use linli_store::acting::display_name;
 use linli_store::oversight::{ComplaintDetail, ComplaintRow};
-use linli_store::window::MoveInput;
 use serde::Deserialize;
 
 use crate::api::{code_param, id_param};
@@ -48,7 +48,7 @@ fn line(lang: Lang, r: ComplaintRow) -> Line {
         state: word(lang, "state", &r.state),
         channel: word(lang, "channel", &r.channel),
         due: due_day(r.due_at),
-        owner: r.owner_name.split(" (").next().unwrap_or_default().to_owned(),
+        owner: display_name(&r.owner_name).to_owned(),
         community: r.community_code,
     }
 }
@@ -202,14 +202,7 @@ async fn detail_page(
     // Before escalation a complaint can go to a colleague in the community; after it, the
     // street office hands over through the API.
     let staff = if d.moves.contains(&"hand_over") && d.escalated_to.is_none() {
-        let community = linli_domain::DivisionCode::parse(&d.work.community_code).map_err(|_| AppError::NotFound)?;
-        acting
-            .request_staff(community)
-            .await?
-            .into_iter()
-            .filter(|(u, _)| Some(*u) != d.work.owner_id)
-            .map(|(u, n)| (u.to_string(), n))
-            .collect()
+        crate::pages::window::colleagues(&acting, &d.work.community_code, d.work.owner_id).await?
     } else {
         Vec::new()
     };
@@ -226,7 +219,7 @@ async fn detail_page(
                 (
                     when(Some(e.at)),
                     word(ctx.lang, "action", &e.action),
-                    e.actor_name.split(" (").next().unwrap_or_default().to_owned(),
+                    display_name(&e.actor_name).to_owned(),
                     e.reason.clone(),
                 )
             })
@@ -251,32 +244,16 @@ pub async fn detail(
     render(&detail_page(&state, &ctx, &me, id_param(&id)?, FormErrors::default()).await?)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct MoveForm {
-    action: String,
-    reason: String,
-    version: String,
-    to_user: String,
-}
-
 pub async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
     me: Me,
     jar: CookieJar,
     Path(id): Path<String>,
-    Form(f): Form<MoveForm>,
+    Form(f): Form<super::MoveForm>,
 ) -> Result<Response, AppError> {
     let id = id_param(&id)?;
-    let m = MoveInput {
-        action: f.action,
-        reason: f.reason,
-        version: f.version.trim().parse().ok(),
-        to_user: f.to_user,
-        ..MoveInput::default()
-    };
-    match state.store.acting(&me.actor).move_complaint(id, &m).await {
+    match state.store.acting(&me.actor).move_complaint(id, &f.input()).await {
         Ok(_) => Ok(done(jar, &ctx, "flash.request_moved", &format!("/complaints/{id}"))),
         Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
             let errors = FormErrors::from_error(&AppError::from(e), ctx.lang);

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use linli_domain::oversight::Level;
+use linli_store::acting::display_name;
 use linli_store::oversight::Period;
 use serde::Deserialize;
 
@@ -98,7 +99,7 @@ async fn build(
                             day(r.closed_at),
                             word(lang, "state", &r.state),
                             yes_no(lang, r.on_time()),
-                            r.owner_name.split(" (").next().unwrap_or_default().to_owned(),
+                            display_name(&r.owner_name).to_owned(),
                             r.rating.as_deref().map(|l| level_word(lang, l)).unwrap_or_default(),
                         ]
                     })

@@ -11,6 +11,7 @@ use axum::response::{Html, Response};
 use axum_extra::extract::CookieJar;
 use linli_domain::oversight::Level;
 use linli_store::StoreError;
+use linli_store::acting::display_name;
 use linli_store::oversight::{RatingInput, RectificationDetail};
 use linli_store::window::MoveInput;
 use serde::Deserialize;
@@ -202,7 +203,7 @@ pub async fn list(
                 state: i18n::t(ctx.lang, &format!("rectification.state.{}", r.state)).to_owned(),
                 level: level_word(ctx.lang, &r.level),
                 due: due_day(r.due_at),
-                owner: r.owner_name.split(" (").next().unwrap_or_default().to_owned(),
+                owner: display_name(&r.owner_name).to_owned(),
             })
             .collect(),
         all,
@@ -234,14 +235,7 @@ async fn detail_page(
     let acting = state.store.acting(&me.actor);
     let d = acting.rectification(id).await?;
     let staff = if d.moves.contains(&"hand_over") {
-        let community = linli_domain::DivisionCode::parse(&d.work.community_code).map_err(|_| AppError::NotFound)?;
-        acting
-            .request_staff(community)
-            .await?
-            .into_iter()
-            .filter(|(u, _)| Some(*u) != d.work.owner_id)
-            .map(|(u, n)| (u.to_string(), n))
-            .collect()
+        crate::pages::window::colleagues(&acting, &d.work.community_code, d.work.owner_id).await?
     } else {
         Vec::new()
     };
@@ -258,7 +252,7 @@ async fn detail_page(
                 (
                     when(Some(e.at)),
                     i18n::t(ctx.lang, &format!("rectification.action.{}", e.action)).to_owned(),
-                    e.actor_name.split(" (").next().unwrap_or_default().to_owned(),
+                    display_name(&e.actor_name).to_owned(),
                     e.reason.clone(),
                 )
             })
@@ -282,6 +276,7 @@ pub async fn detail(
     render(&detail_page(&state, &ctx, &me, id_param(&id)?, FormErrors::default()).await?)
 }
 
+/// A step as posted by a rectification's or a complaint's page.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct MoveForm {
@@ -289,6 +284,18 @@ pub struct MoveForm {
     reason: String,
     version: String,
     to_user: String,
+}
+
+impl MoveForm {
+    pub fn input(self) -> MoveInput {
+        MoveInput {
+            action: self.action,
+            reason: self.reason,
+            version: self.version.trim().parse().ok(),
+            to_user: self.to_user,
+            ..MoveInput::default()
+        }
+    }
 }
 
 pub async fn act(
@@ -300,14 +307,7 @@ pub async fn act(
     Form(f): Form<MoveForm>,
 ) -> Result<Response, AppError> {
     let id = id_param(&id)?;
-    let m = MoveInput {
-        action: f.action,
-        reason: f.reason,
-        version: f.version.trim().parse().ok(),
-        to_user: f.to_user,
-        ..MoveInput::default()
-    };
-    match state.store.acting(&me.actor).move_rectification(id, &m).await {
+    match state.store.acting(&me.actor).move_rectification(id, &f.input()).await {
         Ok(_) => Ok(done(jar, &ctx, "flash.request_moved", &format!("/rectifications/{id}"))),
         Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
             let errors = FormErrors::from_error(&AppError::from(e), ctx.lang);

@@ -9,6 +9,7 @@ use axum_extra::extract::CookieJar;
 use linli_domain::calendar::parse_date;
 use linli_domain::window::appointment::SlotsInput;
 use linli_store::StoreError;
+use linli_store::acting::display_name;
 use linli_store::window::{Booking, Consultation, ConsultationInput, SlotView};
 use serde::Deserialize;
 use time::Date;
@@ -358,7 +359,7 @@ fn consultation_line(lang: Lang, c: Consultation) -> ConsultationLine {
         answer: c.answer,
         asker: c.asker_name,
         channel: word(lang, "source", &c.channel),
-        worker: c.worker_name.split(" (").next().unwrap_or_default().to_owned(),
+        worker: display_name(&c.worker_name).to_owned(),
         item: c.item_id.zip(c.item_name).map(|(id, n)| (id.to_string(), n)),
     }
 }

@@ -10,6 +10,7 @@ use linli_domain::window::Category;
 use linli_domain::window::request::{RequestInput, Source};
 use linli_domain::{Action, DivisionCode, Level, Resource};
 use linli_store::StoreError;
+use linli_store::acting::display_name;
 use linli_store::window::{QueueQuery, QueueRow, ServiceItem, WindowSummary};
 use serde::Deserialize;
 
@@ -59,7 +60,7 @@ pub fn line(lang: Lang, r: QueueRow) -> Line {
         state_code: r.state,
         item: r.item_name,
         applicant: r.applicant_name,
-        owner: r.owner_name.split(" (").next().unwrap_or_default().to_owned(),
+        owner: display_name(&r.owner_name).to_owned(),
         source: word(lang, "source", &r.source),
         created: when(Some(r.created_at)),
         due: due_day(r.due_at),

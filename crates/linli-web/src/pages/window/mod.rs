@@ -27,6 +27,23 @@ pub async fn start(me: Me) -> Result<Response, AppError> {
     Ok(Redirect::to("/community").into_response())
 }
 
+/// Colleagues a work item of `community` can be handed over to: (account id, name), the
+/// present owner left out.
+pub async fn colleagues(
+    acting: &linli_store::Acting<'_>,
+    community: &str,
+    owner: Option<uuid::Uuid>,
+) -> Result<Vec<(String, String)>, AppError> {
+    let community = linli_domain::DivisionCode::parse(community).map_err(|_| AppError::NotFound)?;
+    Ok(acting
+        .request_staff(community)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| Some(*id) != owner)
+        .map(|(id, n)| (id.to_string(), n))
+        .collect())
+}
+
 /// A word of the window's vocabulary (`window.state.in_progress` → 办理中), or the code.
 pub fn word(lang: Lang, group: &str, code: &str) -> String {
     let key = format!("window.{group}.{code}");

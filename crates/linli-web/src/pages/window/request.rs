@@ -8,6 +8,7 @@ use axum::response::{Html, Response};
 use axum_extra::extract::CookieJar;
 use linli_domain::window::Material;
 use linli_store::StoreError;
+use linli_store::acting::display_name;
 use linli_store::window::{MoveInput, RequestDetail};
 
 use super::{due_day, when, word};
@@ -148,13 +149,7 @@ async fn show(
     } else {
         let item = acting.service_item(community, d.item_id).await.ok();
         let staff = if d.moves.contains(&"hand_over") {
-            acting
-                .request_staff(community)
-                .await?
-                .into_iter()
-                .filter(|(id, _)| Some(*id) != d.work.owner_id)
-                .map(|(id, n)| (id.to_string(), n))
-                .collect()
+            super::colleagues(&acting, &d.work.community_code, d.work.owner_id).await?
         } else {
             Vec::new()
         };
@@ -167,7 +162,7 @@ async fn show(
             at: when(Some(e.at)),
             action: word(ctx.lang, "action", &e.action),
             to: if e.to_state == e.from_state { String::new() } else { word(ctx.lang, "state", &e.to_state) },
-            by: e.actor_name.split(" (").next().unwrap_or_default().to_owned(),
+            by: display_name(&e.actor_name).to_owned(),
             reason: e.reason.clone(),
             details: details(ctx, &e.details),
         })
@@ -186,7 +181,7 @@ async fn show(
             } else {
                 format!("{} KB", (a.size + 1023) / 1024)
             },
-            by: a.uploaded_by.split(" (").next().unwrap_or_default().to_owned(),
+            by: display_name(&a.uploaded_by).to_owned(),
             at: when(Some(a.at)),
         })
         .collect();
@@ -248,7 +243,7 @@ fn details(ctx: &Ctx, v: &serde_json::Value) -> String {
         parts.push(format!("{}：{o}", ctx.t("window.office")));
     }
     if let (Some(from), Some(to)) = (v.get("from").and_then(|o| o.as_str()), v.get("to").and_then(|o| o.as_str())) {
-        parts.push(format!("{} → {to}", from.split(" (").next().unwrap_or(from)));
+        parts.push(format!("{} → {to}", display_name(from)));
     }
     parts.join("；")
 }
@@ -343,7 +338,7 @@ pub async fn print(
         today: linli_store::today().to_string(),
         materials,
         reason,
-        handler: d.work.owner_name.split(" (").next().unwrap_or_default().to_owned(),
+        handler: display_name(&d.work.owner_name).to_owned(),
         d,
     };
     render(&page)
