@@ -265,6 +265,9 @@ async fn the_window_in_a_browser() {
     let tiles = b.client.find(Locator::Css(".tiles")).await.expect("tiles").text().await.expect("text");
     assert!(tiles.contains("已超期") && tiles.contains("待受理"), "{tiles}");
     b.screenshot("window-desk-desktop").await;
+    b.client.goto(&format!("{base}/prefs/senior/on?back=%2Fwindow%2F350103001001")).await.expect("senior mode");
+    b.screenshot("window-desk-senior").await;
+    b.client.goto(&format!("{base}/prefs/senior/off?back=%2Fwindow%2F350103001001")).await.expect("senior off");
     b.client.find(Locator::LinkText("受理新申请")).await.expect("take").click().await.expect("click");
     b.client.wait().for_element(Locator::Id("p-q")).await.expect("item search");
     b.client.find(Locator::Id("p-q")).await.expect("q").send_keys("gljt\n").await.expect("search");
