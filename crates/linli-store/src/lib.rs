@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod calendar;
 pub mod check;
 mod error;
+pub mod generator;
 pub mod node;
 pub mod organisation;
 pub mod oversight;

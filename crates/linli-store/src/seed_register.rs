@@ -208,32 +208,32 @@ impl Rng {
 
 /// One person as the generator sees them, before they become a spreadsheet row.
 #[derive(Debug, Clone)]
-struct Person {
-    name: String,
-    age: i32,
-    document: String,
-    relation: &'static str,
-    residence: &'static str,
-    phone: String,
-    employment: &'static str,
-    ethnicity: &'static str,
-    tags: Vec<&'static str>,
-    disability: Option<(&'static str, u8)>,
-    custom: Vec<&'static str>,
-    note: &'static str,
+pub(crate) struct Person {
+    pub(crate) name: String,
+    pub(crate) age: i32,
+    pub(crate) document: String,
+    pub(crate) relation: &'static str,
+    pub(crate) residence: &'static str,
+    pub(crate) phone: String,
+    pub(crate) employment: &'static str,
+    pub(crate) ethnicity: &'static str,
+    pub(crate) tags: Vec<&'static str>,
+    pub(crate) disability: Option<(&'static str, u8)>,
+    pub(crate) custom: Vec<&'static str>,
+    pub(crate) note: &'static str,
 }
 
 #[derive(Debug, Clone)]
-struct Home {
-    building: usize,
-    unit: String,
-    room: String,
-    people: Vec<Person>,
+pub(crate) struct Home {
+    pub(crate) building: usize,
+    pub(crate) unit: String,
+    pub(crate) room: String,
+    pub(crate) people: Vec<Person>,
 }
 
 impl Home {
     /// Someone the grid worker must visit at the community's interval.
-    fn vulnerable(&self) -> bool {
+    pub(crate) fn vulnerable(&self) -> bool {
         self.people
             .iter()
             .any(|p| p.tags.iter().any(|t| matches!(*t, "独居老人" | "空巢老人" | "困境儿童" | "留守儿童")))
@@ -242,17 +242,17 @@ impl Home {
 }
 
 #[derive(Debug, Clone)]
-struct BuildingPlan {
-    name: String,
-    address: String,
-    grid: usize,
+pub(crate) struct BuildingPlan {
+    pub(crate) name: String,
+    pub(crate) address: String,
+    pub(crate) grid: usize,
 }
 
 /// A community's register as generated: buildings (each in a grid) and households.
 #[derive(Debug)]
-struct Plan {
-    buildings: Vec<BuildingPlan>,
-    homes: Vec<Home>,
+pub(crate) struct Plan {
+    pub(crate) buildings: Vec<BuildingPlan>,
+    pub(crate) homes: Vec<Home>,
 }
 
 /// Makes people, consistent within their household, with unique documents and phones.
@@ -590,7 +590,7 @@ impl People {
 
 /// Lays out `buildings` buildings over `compounds` (each compound's grid by its position) and
 /// fills `households` flats with generated households.
-fn plan(
+pub(crate) fn plan(
     rng_seed: u64,
     today: Date,
     households: usize,
@@ -663,7 +663,7 @@ fn plan(
     Plan { buildings: layout, homes }
 }
 
-fn import_rows(plan: &Plan) -> Vec<ImportRow> {
+pub(crate) fn import_rows(plan: &Plan) -> Vec<ImportRow> {
     let mut rows = Vec::new();
     for home in &plan.homes {
         let Some(building) = plan.buildings.get(home.building) else { continue };

@@ -64,8 +64,31 @@ pub enum Command {
     /// 个人信息加密密钥 / the key that encrypts personal data
     #[command(subcommand)]
     Key(KeyCommand),
+    /// 生成合成数据（社区 / 区 / 市规模）/ generate synthetic data at community, district or city scale
+    Gen(GenArgs),
     /// 显示版本 / show the version
     Version,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GenArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 规模 / scale: community（1 个社区）, district（50 个社区）, city（500 个社区）
+    #[arg(long, value_parser = ["community", "district", "city", "tiny"], hide_possible_values = true)]
+    pub scale: String,
+    /// 随机种子：相同种子同一天生成相同数据 / random seed: the same seed gives the same data on the same day
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// 社区数（覆盖规模的默认值）/ number of communities (overrides the scale)
+    #[arg(long, hide = true)]
+    pub communities: Option<usize>,
+    /// 每个社区的居民数 / residents per community (overrides the scale)
+    #[arg(long, hide = true)]
+    pub residents: Option<usize>,
+    /// 每个社区一年的服务申请数 / requests a year per community (overrides the scale)
+    #[arg(long, hide = true)]
+    pub requests: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

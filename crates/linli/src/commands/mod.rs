@@ -3,6 +3,7 @@
 mod audit;
 mod calendar;
 mod check;
+mod generate;
 mod key;
 mod serve;
 mod token;
@@ -51,6 +52,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token(cmd) => token::run(file, cmd).await,
         Command::Audit(cmd) => audit::run(file, cmd).await,
         Command::Key(cmd) => key::run(file, cmd).await,
+        Command::Gen(args) => generate::run(file, args).await,
         Command::Version => {
             println!("linli {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
