@@ -49,6 +49,10 @@ pub enum Resource {
     Open311,
     /// Supervision and evaluation: ratings recorded at the window, rectifications, complaints.
     Oversight,
+    /// 满意度调查: questionnaires, their invitations and answers.
+    Survey,
+    /// 点评 and 督办: supervisors' comments and follow-ups on a community's figures.
+    FollowUp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -65,7 +69,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 19] = [
         Resource::Node,
         Resource::Community,
         Resource::Organisation,
@@ -83,6 +87,8 @@ impl Resource {
         Resource::Application,
         Resource::Open311,
         Resource::Oversight,
+        Resource::Survey,
+        Resource::FollowUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +110,8 @@ impl Resource {
             Resource::Application => "application",
             Resource::Open311 => "open311",
             Resource::Oversight => "oversight",
+            Resource::Survey => "survey",
+            Resource::FollowUp => "follow_up",
         }
     }
 
@@ -193,6 +201,18 @@ const MATRIX: &[(Resource, Action, &[Role])] = &[
     // Street offices take over escalated complaints.
     (Oversight, Update, &[Admin, Supervisor, CommunityHead, WindowWorker, GridWorker, SocialWorker]),
     (Oversight, Export, &[Admin, Supervisor, CommunityHead, WindowWorker, Assessor]),
+    // The community's own staff compose, publish and close surveys and key in paper answers;
+    // residents answer through their own applications right.
+    (Survey, Read, STAFF),
+    (Survey, Create, &[Admin, CommunityHead, WindowWorker, SocialWorker]),
+    (Survey, Update, &[Admin, CommunityHead, WindowWorker, SocialWorker]),
+    (Survey, Delete, &[Admin, CommunityHead]),
+    (Survey, Export, &[Admin, Supervisor, CommunityHead, WindowWorker, Assessor]),
+    // Supervisors comment on and assign follow-ups to the communities below them; the
+    // community's head and window answer them (the store tells the two sides apart).
+    (FollowUp, Read, STAFF),
+    (FollowUp, Create, &[Admin, Supervisor]),
+    (FollowUp, Update, &[Admin, Supervisor, CommunityHead, WindowWorker]),
     // Third-party apps and hotlines post through Open311 with a token; no role does.
     (Open311, Create, &[]),
     // Whole values only for the roles whose work needs them (GB/T 35273 minimum necessity):

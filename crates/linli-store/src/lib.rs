@@ -26,6 +26,7 @@ pub mod secret;
 pub mod seed;
 pub mod seed_oversight;
 pub mod seed_register;
+pub mod seed_surveys;
 pub mod seed_window;
 pub mod session;
 pub mod token;

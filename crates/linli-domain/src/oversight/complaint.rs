@@ -61,20 +61,61 @@ pub const COMPLAINT: Flow = Flow {
     ],
 };
 
-/// Working days to reply from acceptance (configurable per community later; 5 by default), and
-/// for the complainant's verdict, and for the street office once escalated.
-pub const REPLY_DAYS: u32 = 5;
-pub const VERDICT_DAYS: u32 = 5;
-pub const ESCALATED_DAYS: u32 = 5;
+/// The time limits of a community's complaints, in working days: to reply from acceptance (5
+/// by default, as the standard asks), for the complainant's verdict on the reply, and for the
+/// street office once escalated. A community may set its own (1–30 days each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ComplaintLimits {
+    pub reply_days: u32,
+    pub verdict_days: u32,
+    pub escalated_days: u32,
+}
 
-/// The limit that starts when a complaint enters `state`; `None` keeps the running one.
-pub fn complaint_limit(state: &str) -> Option<Limit> {
-    match state {
-        "accepted" => Some(Limit::WorkingDays(REPLY_DAYS)),
-        "replied" => Some(Limit::WorkingDays(VERDICT_DAYS)),
-        "escalated" => Some(Limit::WorkingDays(ESCALATED_DAYS)),
-        _ => None,
+pub const REPLY_DAYS: u32 = 5;
+
+impl Default for ComplaintLimits {
+    fn default() -> Self {
+        ComplaintLimits { reply_days: REPLY_DAYS, verdict_days: 5, escalated_days: 5 }
     }
+}
+
+impl ComplaintLimits {
+    pub const RANGE: std::ops::RangeInclusive<u32> = 1..=30;
+
+    /// The limit that starts when a complaint enters `state`; `None` keeps the running one.
+    pub fn limit(&self, state: &str) -> Option<Limit> {
+        match state {
+            "accepted" => Some(Limit::WorkingDays(self.reply_days)),
+            "replied" => Some(Limit::WorkingDays(self.verdict_days)),
+            "escalated" => Some(Limit::WorkingDays(self.escalated_days)),
+            _ => None,
+        }
+    }
+
+    /// Parses the three numbers from a form; each must lie in [`Self::RANGE`].
+    pub fn parse(reply: &str, verdict: &str, escalated: &str) -> Result<ComplaintLimits, Invalid> {
+        let mut c = Checker::new();
+        let mut day = |field: &str, v: &str| match v.trim().parse::<u32>() {
+            Ok(n) if Self::RANGE.contains(&n) => Some(n),
+            _ => {
+                c.push(FieldError::new(field, "out_of_range").with("min", 1).with("max", 30));
+                None
+            }
+        };
+        let (r, v, e) = (day("reply_days", reply), day("verdict_days", verdict), day("escalated_days", escalated));
+        c.finish()?;
+        match (r, v, e) {
+            (Some(reply_days), Some(verdict_days), Some(escalated_days)) => {
+                Ok(ComplaintLimits { reply_days, verdict_days, escalated_days })
+            }
+            _ => Err(Invalid::one("", "required")),
+        }
+    }
+}
+
+/// The default limit that starts when a complaint enters `state`.
+pub fn complaint_limit(state: &str) -> Option<Limit> {
+    ComplaintLimits::default().limit(state)
 }
 
 /// How a complaint came in.
@@ -201,5 +242,19 @@ mod tests {
         );
         assert_eq!(go("accepted", "reply", Applicant, "x"), Err(MoveError::NotYours("reply")));
         assert_eq!(complaint_limit("accepted"), Some(Limit::WorkingDays(5)));
+    }
+
+    #[test]
+    fn a_community_sets_its_own_limits_within_bounds() {
+        let l = ComplaintLimits::parse("3", " 7 ", "10").expect("valid");
+        assert_eq!(l.limit("accepted"), Some(Limit::WorkingDays(3)));
+        assert_eq!(l.limit("replied"), Some(Limit::WorkingDays(7)));
+        assert_eq!(l.limit("escalated"), Some(Limit::WorkingDays(10)));
+        assert_eq!(l.limit("handling"), None);
+        let bad = ComplaintLimits::parse("0", "31", "x").expect_err("out of range").0;
+        assert_eq!(
+            bad.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["reply_days", "verdict_days", "escalated_days"]
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! reply, to the street office (escalation is automatic once the reply is overdue).
 
 use crate::acting::display_name;
-use linli_domain::oversight::{COMPLAINT, ComplaintInput, complaint_limit};
+use linli_domain::oversight::{COMPLAINT, ComplaintInput};
 use linli_domain::rights::Rights;
 use linli_domain::window::flow::STAY;
 use linli_domain::workflow::{CHINA, Limit, Party, Urgency, due_at, urgency};
@@ -102,6 +102,8 @@ impl Acting<'_> {
         let id = Uuid::now_v7();
         let at = now();
         let cal = self.store.calendar().await?;
+        let limits = self.store.complaint_limits(community).await?;
+        let reply_due = due_at(&cal, at, limits.limit("accepted").unwrap_or(Limit::WorkingDays(limits.reply_days)));
         let owner = if resident { None } else { self.actor.user_id().map(|u| (u, self.actor.name.clone())) };
         let title = format!("投诉 · {}", f.subject);
         let new = NewItem {
@@ -112,7 +114,7 @@ impl Acting<'_> {
             state: "accepted",
             owner,
             accepted_at: Some(at),
-            due_at: Some(due_at(&cal, at, complaint_limit("accepted").unwrap_or(Limit::WorkingDays(5)))),
+            due_at: Some(reply_due),
             day: at.to_offset(CHINA).date(),
         };
         let keys = self.store.keys()?;
@@ -136,7 +138,7 @@ impl Acting<'_> {
             number = linli_domain::window::request::request_number(&community, new.day, seq);
             sqlx::query(
                 "INSERT INTO complaint (work_item_id, community_code, channel, anonymous, complainant_name, phone_enc, user_id, \
-                 subject, content, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 subject, content, request_id, reply_due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(id)
             .bind(community.as_str())
@@ -148,10 +150,14 @@ impl Acting<'_> {
             .bind(&f.subject)
             .bind(&f.content)
             .bind(request)
+            .bind(Ts(reply_due))
             .execute(&mut *tx)
             .await?;
             if !phone.is_empty() {
-                let body = format!("【邻里社区服务】您的投诉已受理（编号 {number}），我们将在 5 个工作日内答复。");
+                let body = format!(
+                    "【邻里社区服务】您的投诉已受理（编号 {number}），我们将在 {} 个工作日内答复。",
+                    limits.reply_days
+                );
                 tx.enqueue(community.as_str(), id, &keys.encrypt(Field::Phone, &id, phone), &body).await?;
             }
             tx.append_audit(self.actor, &entry).await?;
@@ -310,7 +316,8 @@ impl Acting<'_> {
         }
         let escalate_to = (to == "escalated" && work.state != "escalated").then(|| community.parent()).flatten();
         let cal = self.store.calendar().await?;
-        let due = (to != work.state).then(|| complaint_limit(to).map(|l| due_at(&cal, at, l))).flatten();
+        let limits = self.store.complaint_limits(community).await?;
+        let due = (to != work.state).then(|| limits.limit(to).map(|l| due_at(&cal, at, l))).flatten();
         let outcome = Outcome {
             item: id,
             version: work.version,
@@ -468,6 +475,11 @@ impl Store {
         .bind(Ts(due))
         .execute(pool)
         .await)?;
+        exec_db!(self, |pool| sqlx::query("UPDATE complaint SET reply_due_at = $2 WHERE work_item_id = $1")
+            .bind(id)
+            .bind(Ts(due))
+            .execute(pool)
+            .await)?;
         Ok(())
     }
 }

@@ -81,13 +81,69 @@ impl MonthFigures {
 /// A request's states in which it is still being worked on.
 const OPEN_STATES: [&str; 4] = ["submitted", "awaiting_materials", "in_progress", "transferred"];
 
-fn month_of(t: OffsetDateTime) -> String {
-    let d = t.to_offset(CHINA).date();
-    format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+/// The periods figures are counted by: the last so many months, or weeks (Monday to Sunday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Months(u32),
+    Weeks(u32),
+}
+
+impl Span {
+    /// The first day counted, at midnight in China.
+    fn start(self, today: Date) -> Date {
+        match self {
+            Span::Months(n) => first_month(today, n.clamp(1, 36)),
+            Span::Weeks(n) => {
+                let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
+                monday - time::Duration::weeks(i64::from(n.clamp(1, 104)) - 1)
+            }
+        }
+    }
+
+    /// The label of the period `t` falls in: `2026-11`, or the ISO week `2026-W48`.
+    fn key(self, t: OffsetDateTime) -> String {
+        let d = t.to_offset(CHINA).date();
+        match self {
+            Span::Months(_) => format!("{:04}-{:02}", d.year(), u8::from(d.month())),
+            Span::Weeks(_) => {
+                let (y, w, _) = d.to_iso_week_date();
+                format!("{y:04}-W{w:02}")
+            }
+        }
+    }
+
+    /// The day after `d`'s period began: the next month's first day or the next Monday.
+    fn next(self, d: Date) -> Date {
+        match self {
+            Span::Months(_) => d
+                .replace_day(28)
+                .ok()
+                .and_then(|x| x.checked_add(time::Duration::days(5)))
+                .and_then(|x| x.replace_day(1).ok())
+                .unwrap_or(Date::MAX),
+            Span::Weeks(_) => d.checked_add(time::Duration::weeks(1)).unwrap_or(Date::MAX),
+        }
+    }
 }
 
 fn pct(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// The reply deadline a complaint was accepted with; rows from before it was recorded get the
+/// default five working days.
+pub(crate) fn reply_deadline(
+    cal: &linli_domain::Calendar,
+    created: OffsetDateTime,
+    recorded: Option<OffsetDateTime>,
+) -> OffsetDateTime {
+    recorded.unwrap_or_else(|| {
+        linli_domain::workflow::due_at(
+            cal,
+            created,
+            linli_domain::workflow::Limit::WorkingDays(linli_domain::oversight::complaint::REPLY_DAYS),
+        )
+    })
 }
 
 /// The first day of the month `months - 1` months before `today`'s.
@@ -104,8 +160,13 @@ pub fn first_month(today: Date, months: u32) -> Date {
 impl Acting<'_> {
     /// The last `months` months (this one included) for a community, oldest first.
     pub async fn service_figures(&self, community: DivisionCode, months: u32) -> StoreResult<Vec<MonthFigures>> {
+        self.figures_by(community, Span::Months(months)).await
+    }
+
+    /// The same figures by month or by week (`month` then holds `2026-W48`).
+    pub async fn figures_by(&self, community: DivisionCode, span: Span) -> StoreResult<Vec<MonthFigures>> {
         self.community_for(Resource::Oversight, Action::Read, community).await?;
-        self.store.figures_of(community, months).await
+        self.store.figures_of(community, span).await
     }
 }
 
@@ -127,7 +188,7 @@ impl Acting<'_> {
             if n.level != linli_domain::Level::Community || n.retired_at.is_some() {
                 continue;
             }
-            let months_of = self.store.figures_of(n.code, months).await?;
+            let months_of = self.store.figures_of(n.code, Span::Months(months)).await?;
             out.push(CommunityFigures {
                 code: n.code.to_string(),
                 name: n.name,
@@ -153,24 +214,19 @@ impl crate::Store {
         if node.level != linli_domain::Level::Community {
             return Err(crate::StoreError::NotFound("community"));
         }
-        self.figures_of(community, 12).await
+        self.figures_of(community, Span::Months(12)).await
     }
 
-    async fn figures_of(&self, community: DivisionCode, months: u32) -> StoreResult<Vec<MonthFigures>> {
+    async fn figures_of(&self, community: DivisionCode, span: Span) -> StoreResult<Vec<MonthFigures>> {
         let today = crate::today();
-        let start = first_month(today, months.clamp(1, 36)).midnight().assume_offset(CHINA);
+        let start = span.start(today).midnight().assume_offset(CHINA);
         let now = crate::now();
         let cal = self.calendar().await?;
         let mut by_month: BTreeMap<String, MonthFigures> = BTreeMap::new();
         let mut d = start.date();
         while d <= today {
-            by_month.insert(format!("{:04}-{:02}", d.year(), u8::from(d.month())), MonthFigures::default());
-            d = d
-                .replace_day(28)
-                .ok()
-                .and_then(|x| x.checked_add(time::Duration::days(5)))
-                .and_then(|x| x.replace_day(1).ok())
-                .unwrap_or(Date::MAX);
+            by_month.insert(span.key(d.midnight().assume_offset(CHINA)), MonthFigures::default());
+            d = span.next(d);
         }
         type Req = (OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>, Option<OffsetDateTime>, String);
         let requests: Vec<Req> = on_db!(self, |pool| sqlx::query_as(
@@ -183,7 +239,7 @@ impl crate::Store {
         .await)?;
         let mut days: BTreeMap<String, (f64, i64, i64)> = BTreeMap::new();
         for (created, accepted, due, closed, state) in requests {
-            let Some(f) = by_month.get_mut(&month_of(created)) else { continue };
+            let Some(f) = by_month.get_mut(&span.key(created)) else { continue };
             f.received += 1;
             let finished = matches!(state.as_str(), "completed" | "archived");
             let late = match (due, closed) {
@@ -199,7 +255,7 @@ impl crate::Store {
             }
             if finished {
                 f.finished += 1;
-                let e = days.entry(month_of(created)).or_default();
+                let e = days.entry(span.key(created)).or_default();
                 if let (Some(a), Some(c)) = (accepted, closed) {
                     e.0 += working_days_taken(&cal, a, c) as f64;
                     e.1 += 1;
@@ -225,19 +281,19 @@ impl crate::Store {
         .await)?;
         let mut satisfied: BTreeMap<String, i64> = BTreeMap::new();
         for (at, level) in ratings {
-            let Some(f) = by_month.get_mut(&month_of(at)) else { continue };
+            let Some(f) = by_month.get_mut(&span.key(at)) else { continue };
             f.ratings += 1;
             if Level::parse(&level).is_some_and(Level::is_satisfied) {
-                *satisfied.entry(month_of(at)).or_default() += 1;
+                *satisfied.entry(span.key(at)).or_default() += 1;
             }
         }
         // A complaint is answered in time when its first reply came before the reply deadline
-        // it was accepted with (five working days).
-        type Comp = (Uuid, OffsetDateTime, Option<OffsetDateTime>);
+        // it was accepted with (the community's limit then).
+        type Comp = (Uuid, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>);
         let complaints: Vec<Comp> = on_db!(self, |pool| {
             sqlx::query_as(
-            "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.action = 'reply') \
-             FROM work_item w WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"
+            "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.action = 'reply'), \
+             c.reply_due_at FROM work_item w JOIN complaint c ON c.work_item_id = w.id WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"
         )
         .bind(community.as_str())
         .bind(Ts(start))
@@ -245,17 +301,13 @@ impl crate::Store {
         .await
         })?;
         let mut replied: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        for (_, created, first_reply) in complaints {
-            let Some(f) = by_month.get_mut(&month_of(created)) else { continue };
+        for (_, created, first_reply, reply_due) in complaints {
+            let Some(f) = by_month.get_mut(&span.key(created)) else { continue };
             f.complaints += 1;
-            let limit = linli_domain::workflow::due_at(
-                &cal,
-                created,
-                linli_domain::workflow::Limit::WorkingDays(linli_domain::oversight::complaint::REPLY_DAYS),
-            );
+            let limit = reply_deadline(&cal, created, reply_due);
             match first_reply {
                 Some(r) => {
-                    let e = replied.entry(month_of(created)).or_default();
+                    let e = replied.entry(span.key(created)).or_default();
                     e.1 += 1;
                     if r <= limit {
                         e.0 += 1;
@@ -289,5 +341,19 @@ mod tests {
         assert_eq!(super::first_month(date!(2026 - 11 - 29), 1), date!(2026 - 11 - 01));
         assert_eq!(super::pct(2, 3), Some(66.7));
         assert_eq!(super::pct(1, 0), None);
+    }
+
+    #[test]
+    fn weeks_run_monday_to_sunday_across_years() {
+        use super::Span;
+        use time::macros::datetime;
+        // 2026-11-29 is a Sunday: the current week began on Monday the 23rd.
+        assert_eq!(Span::Weeks(1).start(date!(2026 - 11 - 29)), date!(2026 - 11 - 23));
+        assert_eq!(Span::Weeks(3).start(date!(2026 - 11 - 29)), date!(2026 - 11 - 09));
+        assert_eq!(Span::Weeks(1).key(datetime!(2026-11-29 23:00 +8)), "2026-W48");
+        // 2027-01-01 belongs to ISO week 53 of 2026; midnight UTC is already 08:00 in China.
+        assert_eq!(Span::Weeks(1).key(datetime!(2027-01-01 0:00 UTC)), "2026-W53");
+        assert_eq!(Span::Months(1).key(datetime!(2026-11-30 17:00 UTC)), "2026-12");
+        assert_eq!(Span::Weeks(1).next(date!(2026 - 12 - 28)), date!(2027 - 01 - 04));
     }
 }

@@ -94,6 +94,16 @@ pub struct ComplaintLedgerRow {
     pub state: String,
     pub first_reply: Option<OffsetDateTime>,
     pub escalated_to: Option<String>,
+    /// The reply deadline it was accepted with (older rows: none recorded).
+    pub reply_due_at: Option<OffsetDateTime>,
+}
+
+impl ComplaintLedgerRow {
+    /// Answered within the reply limit it was accepted with.
+    pub fn in_time(&self, cal: &linli_domain::Calendar) -> bool {
+        let limit = super::figures::reply_deadline(cal, self.created_at, self.reply_due_at);
+        self.first_reply.is_some_and(|f| f <= limit)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -174,7 +184,7 @@ impl Acting<'_> {
             sqlx::query_as(
             "SELECT w.number, w.created_at, c.channel, c.subject, w.state, \
              (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.action = 'reply') AS first_reply, \
-             c.escalated_to FROM work_item w JOIN complaint c ON c.work_item_id = w.id \
+             c.escalated_to, c.reply_due_at FROM work_item w JOIN complaint c ON c.work_item_id = w.id \
              WHERE w.community_code = $1 AND w.created_at >= $2 AND w.created_at < $3 ORDER BY w.created_at, w.number"
         )
         .bind(community.as_str())

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod calendar;
+mod evaluation;
 mod organisation;
 mod oversight;
 mod register;

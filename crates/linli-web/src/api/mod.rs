@@ -6,6 +6,7 @@
 pub(crate) mod audit;
 pub(crate) mod calendar;
 mod community;
+mod evaluation;
 mod grids;
 mod me;
 mod nodes;
@@ -58,7 +59,7 @@ use crate::state::AppState;
         (name = "register", description = "居民台账：楼栋、住户、居民、导入导出 / the register"),
         (name = "grids", description = "网格与走访（GB/T 34300）/ grids and household visits"),
         (name = "window", description = "服务项目与一站式窗口（第 7–8 章、附录 A）/ catalogue and the one-stop window"),
-        (name = "oversight", description = "监督评价：投诉、好差评与整改（第 9 章）/ complaints, ratings and rectifications")
+        (name = "oversight", description = "监督评价：投诉、好差评与整改、满意度调查、点评督办（第 9 章）/ complaints, ratings, rectifications, surveys, follow-ups")
     )
 )]
 struct ApiDoc;
@@ -154,6 +155,14 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(oversight::complaint))
         .routes(routes!(oversight::move_complaint))
         .routes(routes!(oversight::figures))
+        .routes(routes!(evaluation::surveys, evaluation::create_survey))
+        .routes(routes!(evaluation::add_question))
+        .routes(routes!(evaluation::move_survey))
+        .routes(routes!(evaluation::survey_results))
+        .routes(routes!(evaluation::notes))
+        .routes(routes!(evaluation::add_note))
+        .routes(routes!(evaluation::move_note))
+        .routes(routes!(evaluation::complaint_limits, evaluation::set_complaint_limits))
         .split_for_parts();
     let doc = Arc::new(doc);
     router

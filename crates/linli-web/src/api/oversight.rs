@@ -214,9 +214,12 @@ pub async fn move_complaint(
 pub struct FigureParams {
     /// Months back, this one included (1–36, 12 by default).
     pub months: Option<u32>,
+    /// `week` for weeks (Monday to Sunday; `weeks` back, 1–104, 12 by default).
+    pub by: Option<String>,
+    pub weeks: Option<u32>,
 }
 
-/// A community's service figures by month, counted from the records.
+/// A community's service figures by month or week, counted from the records.
 #[utoipa::path(get, path = "/communities/{code}/figures", tag = "oversight", params(("code" = String, Path), FigureParams),
     responses((status = 200, body = Value), (status = "4XX", body = Problem, content_type = "application/problem+json")),
     security(("session" = []), ("token" = []))
@@ -227,5 +230,9 @@ pub async fn figures(
     Path(code): Path<String>,
     Query(p): Query<FigureParams>,
 ) -> Result<Json<Value>, AppError> {
-    json(state.store.acting(&api.actor).service_figures(code_param(&code)?, p.months.unwrap_or(12)).await?)
+    let span = match p.by.as_deref() {
+        Some("week") => linli_store::oversight::Span::Weeks(p.weeks.unwrap_or(12)),
+        _ => linli_store::oversight::Span::Months(p.months.unwrap_or(12)),
+    };
+    json(state.store.acting(&api.actor).figures_by(code_param(&code)?, span).await?)
 }

@@ -122,9 +122,13 @@ fn nav(lang: Lang, path: &str, principal: Option<&Principal>) -> Vec<NavSection>
         workbench.push(item(lang, path, "/complaints", "nav.complaints"));
         workbench.push(item(lang, path, "/oversight", "nav.figures"));
     }
+    if may(Resource::Survey, Action::Read) {
+        workbench.push(item(lang, path, "/surveys", "nav.surveys"));
+    }
     if may(Resource::Application, Action::Read) {
         workbench.push(item(lang, path, "/my/requests", "nav.my_requests"));
         workbench.push(item(lang, path, "/complain", "nav.complain"));
+        workbench.push(item(lang, path, "/my/surveys", "nav.my_surveys"));
     }
     workbench.push(item(lang, path, "/guide", "nav.guide"));
     workbench.push(item(lang, path, "/lookup", "nav.lookup"));

@@ -123,6 +123,20 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{id}", get(oversight::complaints::detail))
         .route("/complaints/{id}/move", post(oversight::complaints::act))
         .route("/complain", get(oversight::complaints::resident_form).post(oversight::complaints::resident_submit))
+        .route("/surveys", get(oversight::surveys::start))
+        .route("/surveys/at/{code}", get(oversight::surveys::list).post(oversight::surveys::create))
+        .route("/surveys/{id}", get(oversight::surveys::detail).post(oversight::surveys::update))
+        .route("/surveys/{id}/questions", post(oversight::surveys::add_question))
+        .route("/surveys/{id}/question", post(oversight::surveys::edit_question))
+        .route("/surveys/{id}/step", post(oversight::surveys::step))
+        .route("/surveys/{id}/slips", get(oversight::surveys::slips))
+        .route("/surveys/{id}/paper", get(oversight::surveys::paper_form).post(oversight::surveys::paper_submit))
+        .route("/my/surveys", get(oversight::surveys::mine))
+        .route("/my/surveys/{id}", get(oversight::surveys::my_form).post(oversight::surveys::my_submit))
+        .route("/survey", get(oversight::surveys::by_code).post(oversight::surveys::answer_by_code))
+        .route("/follow-ups/{code}", get(oversight::notes::list).post(oversight::notes::add))
+        .route("/follow-ups/note/{id}", post(oversight::notes::act))
+        .route("/complaints/limits/{code}", get(oversight::notes::limits_form).post(oversight::notes::set_limits))
         .route(
             "/requests/{id}/files",
             post(window::request::upload).layer(axum::extract::DefaultBodyLimit::max(window::request::UPLOAD_LIMIT)),

@@ -29,6 +29,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "demo year of requests, ratings and complaints ready"
         );
+        store.seed_demo_surveys().await?;
     }
     let state = AppState::new(store.clone(), config.web(demo)).await?;
     let listener = TcpListener::bind(&config.listen).await.with_context(|| {

@@ -117,14 +117,7 @@ async fn build(
         }
         "complaints" => {
             let rows = acting.complaint_ledger(code, period).await?;
-            let limit = |c: time::OffsetDateTime| {
-                linli_domain::workflow::due_at(
-                    &cal,
-                    c,
-                    linli_domain::workflow::Limit::WorkingDays(linli_domain::oversight::complaint::REPLY_DAYS),
-                )
-            };
-            let in_time = rows.iter().filter(|r| r.first_reply.is_some_and(|f| f <= limit(r.created_at))).count();
+            let in_time = rows.iter().filter(|r| r.in_time(&cal)).count();
             Ledger {
                 title,
                 headers: vec![
@@ -147,7 +140,7 @@ async fn build(
                             r.subject.clone(),
                             i18n::t(lang, &format!("complaint.state.{}", r.state)).to_owned(),
                             day(r.first_reply),
-                            yes_no(lang, r.first_reply.map(|f| f <= limit(r.created_at))),
+                            yes_no(lang, r.first_reply.map(|_| r.in_time(&cal))),
                             r.escalated_to.clone().unwrap_or_default(),
                         ]
                     })

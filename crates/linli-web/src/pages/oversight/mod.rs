@@ -3,6 +3,8 @@
 
 pub mod complaints;
 pub mod ledgers;
+pub mod notes;
+pub mod surveys;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -12,7 +14,7 @@ use axum_extra::extract::CookieJar;
 use linli_domain::oversight::Level;
 use linli_store::StoreError;
 use linli_store::acting::display_name;
-use linli_store::oversight::{RatingInput, RectificationDetail};
+use linli_store::oversight::{RatingInput, RectificationDetail, Span};
 use linli_store::window::MoveInput;
 use serde::Deserialize;
 
@@ -336,6 +338,20 @@ struct FiguresPage {
     months: Vec<linli_store::oversight::MonthFigures>,
     bars: Vec<Bar>,
     chart_w: u32,
+    weekly: bool,
+    open_notes: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FiguresQuery {
+    /// `week` for the last twelve weeks.
+    by: String,
+}
+
+/// Open follow-ups on `node` the viewer may see (none shown when they may not).
+async fn open_follow_ups(state: &AppState, me: &Me, node: linli_domain::DivisionCode) -> i64 {
+    state.store.acting(&me.actor).notes(node, true, 1, 0).await.map_or(0, |(_, total)| total)
 }
 
 const CHART_H: u32 = 160;
@@ -346,9 +362,12 @@ pub async fn figures(
     ctx: Ctx,
     me: Me,
     Path(code): Path<String>,
+    Query(q): Query<FiguresQuery>,
 ) -> Result<Html<String>, AppError> {
     let (community, name) = community(&state, &code).await?;
-    let months = state.store.acting(&me.actor).service_figures(community, 12).await?;
+    let weekly = q.by == "week";
+    let span = if weekly { Span::Weeks(12) } else { Span::Months(12) };
+    let months = state.store.acting(&me.actor).figures_by(community, span).await?;
     let max = months.iter().map(|m| m.received.max(m.finished)).max().unwrap_or(0).max(1);
     let scale = |n: i64| ((n.max(0) as f64 / max as f64) * f64::from(CHART_H - 30)).round() as u32;
     let bars = months
@@ -370,6 +389,8 @@ pub async fn figures(
         chart_w: 20 + bars.len() as u32 * 50,
         bars,
         months,
+        weekly,
+        open_notes: open_follow_ups(&state, &me, community).await,
     };
     render(&page)
 }
@@ -409,9 +430,11 @@ pub async fn disclosure(
 struct ComparePage {
     page: PageCtx,
     name: String,
+    code: String,
     rows: Vec<linli_store::oversight::CommunityFigures>,
     /// (code, bar width) for the on-time chart.
     bars: Vec<(String, String, u32)>,
+    open_notes: i64,
 }
 
 /// `/oversight/compare/{node}`: a street's or district's communities side by side over the
@@ -429,7 +452,14 @@ pub async fn compare(
         .iter()
         .map(|r| (r.code.clone(), r.name.clone(), (r.totals.on_time_rate.unwrap_or(0.0) * 3.0).round() as u32))
         .collect();
-    render(&ComparePage { page: PageCtx::new(&ctx, "figures.compare_title"), name: n.name, rows, bars })
+    render(&ComparePage {
+        page: PageCtx::new(&ctx, "figures.compare_title"),
+        name: n.name,
+        code: node.to_string(),
+        rows,
+        bars,
+        open_notes: open_follow_ups(&state, &me, node).await,
+    })
 }
 
 /// `/oversight`: the figures of the user's own community, or the comparison of those below.

@@ -1,0 +1,573 @@
+//! 满意度调查: a community's questionnaires — composed as drafts, opened to residents (who
+//! answer from their accounts, or staff key in paper forms) or to one register category (each
+//! member gets an invitation slip whose code answers once), then closed and tallied.
+
+use linli_domain::oversight::survey::{
+    Answer, Audience, MAX_QUESTIONS, Question, QuestionInput, SurveyInput, Tally, check_answers, tally,
+};
+use linli_domain::{Action, DivisionCode, FieldError, Invalid, Resource};
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::acting::{Acting, Actor};
+use crate::audit::Entry;
+use crate::node::stored_code;
+use crate::register::ResidentQuery;
+use crate::{Store, StoreError, StoreResult, Ts, now};
+
+/// Invitations a category survey may send at once (a large community's elderly fit easily).
+pub const MAX_INVITATIONS: i64 = 20_000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    pub id: Uuid,
+    pub community_code: String,
+    pub title: String,
+    pub intro: String,
+    /// `residents` or a category code.
+    pub audience: String,
+    pub state: String,
+    pub questions: Vec<Question>,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub opened_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    pub responses: i64,
+    pub invitations: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SurveyRow {
+    id: Uuid,
+    community_code: String,
+    title: String,
+    intro: String,
+    audience: String,
+    state: String,
+    questions: String,
+    created_by: String,
+    created_at: OffsetDateTime,
+    opened_at: Option<OffsetDateTime>,
+    closed_at: Option<OffsetDateTime>,
+    responses: i64,
+    invitations: i64,
+}
+
+impl TryFrom<SurveyRow> for Survey {
+    type Error = StoreError;
+    fn try_from(r: SurveyRow) -> StoreResult<Survey> {
+        let questions = serde_json::from_str(&r.questions)
+            .map_err(|e| StoreError::Db(sqlx::Error::Decode(format!("survey {} questions: {e}", r.id).into())))?;
+        Ok(Survey {
+            id: r.id,
+            community_code: r.community_code,
+            title: r.title,
+            intro: r.intro,
+            audience: r.audience,
+            state: r.state,
+            questions,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            opened_at: r.opened_at,
+            closed_at: r.closed_at,
+            responses: r.responses,
+            invitations: r.invitations,
+        })
+    }
+}
+
+/// A survey's results: the tally of each question beside the question.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyResults {
+    pub survey: Survey,
+    pub tallies: Vec<Tally>,
+}
+
+/// One invitation slip: who it is for, where they live, and the code.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Invitation {
+    pub code: String,
+    pub name: String,
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+    pub used: bool,
+}
+
+const SURVEY_SELECT: &str = "SELECT s.id, s.community_code, s.title, s.intro, s.audience, s.state, s.questions, \
+     s.created_by, s.created_at, s.opened_at, s.closed_at, \
+     (SELECT count(*) FROM survey_response r WHERE r.survey_id = s.id) AS responses, \
+     (SELECT count(*) FROM survey_invitation i WHERE i.survey_id = s.id) AS invitations FROM survey s";
+
+fn audience_code(a: &Audience) -> &str {
+    match a {
+        Audience::Residents => "residents",
+        Audience::Category(c) => c,
+    }
+}
+
+fn not_draft() -> StoreError {
+    StoreError::Invalid(Invalid::one("", "survey_not_draft"))
+}
+
+impl Store {
+    async fn load_survey(&self, id: Uuid) -> StoreResult<Survey> {
+        let sql = format!("{SURVEY_SELECT} WHERE s.id = $1");
+        let row: Option<SurveyRow> =
+            on_db!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await)?;
+        row.ok_or(StoreError::NotFound("survey"))?.try_into()
+    }
+
+    /// Stores one checked response; a second one from the same account or code is a conflict.
+    async fn insert_response(
+        &self,
+        actor: &Actor,
+        survey: &Survey,
+        channel: &str,
+        user: Option<Uuid>,
+        code: Option<&str>,
+        answers: &[Option<Answer>],
+    ) -> StoreResult<Uuid> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let body = serde_json::to_string(answers).map_err(|e| StoreError::Db(sqlx::Error::Encode(e.into())))?;
+        let entry = Entry::new(
+            survey.community_code.clone(),
+            "survey.answer",
+            "survey",
+            survey.id.to_string(),
+            json!({ "channel": channel, "response": id }),
+        );
+        let done: Result<(), sqlx::Error> = on_db!(self, |pool| {
+            async {
+                use crate::audit::AuditTx as _;
+                use crate::tx::WritePool as _;
+                let mut tx = pool.begin_write().await?;
+                if let Some(code) = code {
+                    // Marks the slip used only if it still was not: two tabs cannot both answer.
+                    let n = sqlx::query("UPDATE survey_invitation SET used_at = $2 WHERE code = $1 AND used_at IS NULL")
+                        .bind(code)
+                        .bind(Ts(at))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        return Err(sqlx::Error::RowNotFound);
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO survey_response (id, survey_id, community_code, channel, user_id, invitation_code, answers, \
+                     recorded_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(id)
+                .bind(survey.id)
+                .bind(&survey.community_code)
+                .bind(channel)
+                .bind(user)
+                .bind(code)
+                .bind(&body)
+                .bind(&actor.name)
+                .bind(Ts(at))
+                .execute(&mut *tx)
+                .await?;
+                tx.append_audit(actor, &entry).await?;
+                tx.commit().await
+            }
+            .await
+        });
+        match done {
+            Err(sqlx::Error::RowNotFound) => Err(StoreError::Conflict { what: "survey", field: "answered" }),
+            other => other.map_err(StoreError::unique("survey", "answered")),
+        }?;
+        Ok(id)
+    }
+
+    /// The survey an invitation code stands for, and whether the code was used (public page).
+    pub async fn survey_by_code(&self, code: &str) -> StoreResult<(Survey, bool)> {
+        let row: Option<(Uuid, Option<OffsetDateTime>)> =
+            on_db!(self, |pool| sqlx::query_as("SELECT survey_id, used_at FROM survey_invitation WHERE code = $1")
+                .bind(normal_code(code))
+                .fetch_optional(pool)
+                .await)?;
+        let (id, used) = row.ok_or(StoreError::NotFound("survey code"))?;
+        Ok((self.load_survey(id).await?, used.is_some()))
+    }
+
+    /// Answers with the code on an invitation slip: no account needed, the code is the proof,
+    /// and it answers once.
+    pub async fn answer_by_code(&self, code: &str, form: &[(String, String)]) -> StoreResult<Uuid> {
+        let code = normal_code(code);
+        let (survey, used) = self.survey_by_code(&code).await?;
+        if survey.state != "open" {
+            return Err(StoreError::Invalid(Invalid::one("", "survey_not_open")));
+        }
+        if used {
+            return Err(StoreError::Conflict { what: "survey", field: "answered" });
+        }
+        let answers = check_answers(&survey.questions, form)?;
+        self.insert_response(&Actor::system("居民（问卷邀请码）"), &survey, "code", None, Some(&code), &answers).await
+    }
+}
+
+fn normal_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase().replace(['-', ' '], "")
+}
+
+impl Acting<'_> {
+    async fn survey_for(&self, id: Uuid, action: Action) -> StoreResult<Survey> {
+        let s = self.store.load_survey(id).await?;
+        self.check(Resource::Survey, action, &stored_code(&s.community_code)?)?;
+        Ok(s)
+    }
+
+    /// A new draft; questions are added to it one by one.
+    pub async fn create_survey(&self, community: DivisionCode, input: &SurveyInput) -> StoreResult<Uuid> {
+        self.community_for(Resource::Survey, Action::Create, community).await?;
+        let f = input.validate()?;
+        let id = Uuid::now_v7();
+        let entry =
+            Entry::new(community.to_string(), "survey.create", "survey", id.to_string(), json!({ "title": f.title }));
+        audited!(self, &entry, |tx| {
+            sqlx::query(
+                "INSERT INTO survey (id, community_code, title, intro, audience, state, questions, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'draft', '[]', $6, $7)",
+            )
+            .bind(id)
+            .bind(community.as_str())
+            .bind(&f.title)
+            .bind(&f.intro)
+            .bind(audience_code(&f.audience))
+            .bind(&self.actor.name)
+            .bind(Ts(now()))
+            .execute(&mut *tx)
+            .await?;
+        })?;
+        Ok(id)
+    }
+
+    pub async fn survey(&self, id: Uuid) -> StoreResult<Survey> {
+        self.survey_for(id, Action::Read).await
+    }
+
+    /// A community's surveys, newest first.
+    pub async fn surveys(&self, community: DivisionCode) -> StoreResult<Vec<Survey>> {
+        self.community_for(Resource::Survey, Action::Read, community).await?;
+        let sql = format!("{SURVEY_SELECT} WHERE s.community_code = $1 ORDER BY s.created_at DESC LIMIT 500");
+        let rows: Vec<SurveyRow> = on_db!(self.store, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(community.as_str())
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter().map(Survey::try_from).collect()
+    }
+
+    /// Changes a draft's title, introduction and audience.
+    pub async fn update_survey(&self, id: Uuid, input: &SurveyInput) -> StoreResult<()> {
+        let s = self.survey_for(id, Action::Update).await?;
+        let f = input.validate()?;
+        if s.state != "draft" {
+            return Err(not_draft());
+        }
+        let entry = Entry::new(
+            s.community_code.clone(),
+            "survey.update",
+            "survey",
+            id.to_string(),
+            json!({ "title": f.title }),
+        );
+        audited!(self, &entry, |tx| {
+            sqlx::query("UPDATE survey SET title = $2, intro = $3, audience = $4 WHERE id = $1 AND state = 'draft'")
+                .bind(id)
+                .bind(&f.title)
+                .bind(&f.intro)
+                .bind(audience_code(&f.audience))
+                .execute(&mut *tx)
+                .await?;
+        })?;
+        Ok(())
+    }
+
+    /// Changes a draft's questions: adds one, or removes or moves the one at `index`.
+    pub async fn edit_questions(&self, id: Uuid, edit: QuestionEdit<'_>) -> StoreResult<()> {
+        let s = self.survey_for(id, Action::Update).await?;
+        if s.state != "draft" {
+            return Err(not_draft());
+        }
+        let mut qs = s.questions;
+        let what = match edit {
+            QuestionEdit::Add(input) => {
+                let q = input.validate()?;
+                if qs.len() >= MAX_QUESTIONS {
+                    return Err(StoreError::Invalid(Invalid(vec![
+                        FieldError::new("prompt", "too_many").with("max", MAX_QUESTIONS),
+                    ])));
+                }
+                qs.push(q);
+                "add"
+            }
+            QuestionEdit::Remove(i) if i < qs.len() => {
+                qs.remove(i);
+                "remove"
+            }
+            QuestionEdit::Up(i) if i > 0 && i < qs.len() => {
+                qs.swap(i - 1, i);
+                "move"
+            }
+            QuestionEdit::Down(i) if i + 1 < qs.len() => {
+                qs.swap(i, i + 1);
+                "move"
+            }
+            _ => return Err(StoreError::NotFound("question")),
+        };
+        let body = serde_json::to_string(&qs).map_err(|e| StoreError::Db(sqlx::Error::Encode(e.into())))?;
+        let entry = Entry::new(
+            s.community_code.clone(),
+            "survey.questions",
+            "survey",
+            id.to_string(),
+            json!({ "edit": what, "questions": qs.len() }),
+        );
+        audited!(self, &entry, |tx| {
+            sqlx::query("UPDATE survey SET questions = $2 WHERE id = $1 AND state = 'draft'")
+                .bind(id)
+                .bind(&body)
+                .execute(&mut *tx)
+                .await?;
+        })?;
+        Ok(())
+    }
+
+    /// Deletes a draft nobody has seen.
+    pub async fn delete_survey(&self, id: Uuid) -> StoreResult<()> {
+        let s = self.survey_for(id, Action::Delete).await?;
+        if s.state != "draft" {
+            return Err(not_draft());
+        }
+        let entry = Entry::new(
+            s.community_code.clone(),
+            "survey.delete",
+            "survey",
+            id.to_string(),
+            json!({ "title": s.title }),
+        );
+        audited!(self, &entry, |tx| {
+            sqlx::query("DELETE FROM survey WHERE id = $1 AND state = 'draft'").bind(id).execute(&mut *tx).await?;
+        })?;
+        Ok(())
+    }
+
+    /// Opens a draft for answers. A category survey gets one invitation code per member of the
+    /// category living in the community now; returns how many slips there are to print.
+    pub async fn open_survey(&self, id: Uuid) -> StoreResult<i64> {
+        let s = self.survey_for(id, Action::Update).await?;
+        if s.state != "draft" {
+            return Err(not_draft());
+        }
+        if s.questions.is_empty() {
+            return Err(StoreError::Invalid(Invalid::one("", "survey_no_questions")));
+        }
+        let community = stored_code(&s.community_code)?;
+        let members = if s.audience == "residents" {
+            Vec::new()
+        } else {
+            let q = ResidentQuery {
+                community: Some(community),
+                tag: Some(s.audience.clone()),
+                limit: MAX_INVITATIONS + 1,
+                ..ResidentQuery::default()
+            };
+            let (rows, total) = self.residents(&q).await?;
+            if total > MAX_INVITATIONS {
+                return Err(StoreError::Invalid(Invalid(vec![
+                    FieldError::new("audience", "survey_audience_too_large").with("max", MAX_INVITATIONS),
+                ])));
+            }
+            if rows.is_empty() {
+                return Err(StoreError::Invalid(Invalid::one("audience", "survey_audience_empty")));
+            }
+            rows.into_iter().map(|r| (crate::secret::short_code(), r.id)).collect()
+        };
+        let entry = Entry::new(
+            s.community_code.clone(),
+            "survey.open",
+            "survey",
+            id.to_string(),
+            json!({ "audience": s.audience, "invitations": members.len() }),
+        );
+        let at = Ts(now());
+        let mut stale = false;
+        audited!(self, &entry, |tx| {
+            let n = sqlx::query("UPDATE survey SET state = 'open', opened_at = $2 WHERE id = $1 AND state = 'draft'")
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                stale = true;
+                return Err(sqlx::Error::RowNotFound);
+            }
+            for (code, resident) in &members {
+                sqlx::query(
+                    "INSERT INTO survey_invitation (code, survey_id, community_code, resident_id) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(code)
+                .bind(id)
+                .bind(&s.community_code)
+                .bind(resident)
+                .execute(&mut *tx)
+                .await?;
+            }
+        })
+        .map_err(|e| if stale { not_draft() } else { e.into() })?;
+        Ok(members.len() as i64)
+    }
+
+    /// Stops collecting answers; the results stay.
+    pub async fn close_survey(&self, id: Uuid) -> StoreResult<()> {
+        let s = self.survey_for(id, Action::Update).await?;
+        if s.state != "open" {
+            return Err(StoreError::Invalid(Invalid::one("", "survey_not_open")));
+        }
+        let entry = Entry::new(
+            s.community_code.clone(),
+            "survey.close",
+            "survey",
+            id.to_string(),
+            json!({ "responses": s.responses }),
+        );
+        audited!(self, &entry, |tx| {
+            sqlx::query("UPDATE survey SET state = 'closed', closed_at = $2 WHERE id = $1 AND state = 'open'")
+                .bind(id)
+                .bind(Ts(now()))
+                .execute(&mut *tx)
+                .await?;
+        })?;
+        Ok(())
+    }
+
+    /// Every response tallied question by question.
+    pub async fn survey_results(&self, id: Uuid) -> StoreResult<SurveyResults> {
+        let survey = self.survey_for(id, Action::Read).await?;
+        let rows: Vec<String> = on_db!(self.store, |pool| sqlx::query_scalar(
+            "SELECT answers FROM survey_response WHERE survey_id = $1 ORDER BY submitted_at"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)?;
+        // A response that cannot be read is skipped and logged, not allowed to hide the rest.
+        let responses: Vec<Vec<Option<Answer>>> = rows
+            .iter()
+            .filter_map(|r| {
+                serde_json::from_str(r)
+                    .inspect_err(|e| tracing::warn!(survey = %id, error = %e, "unreadable survey response skipped"))
+                    .ok()
+            })
+            .collect();
+        let tallies = tally(&survey.questions, &responses);
+        Ok(SurveyResults { survey, tallies })
+    }
+
+    /// The invitation slips of a category survey, by address, for printing and handing out.
+    pub async fn survey_invitations(&self, id: Uuid, limit: i64, offset: i64) -> StoreResult<(Vec<Invitation>, i64)> {
+        let s = self.survey_for(id, Action::Update).await?;
+        self.check(Resource::Register, Action::Read, &stored_code(&s.community_code)?)?;
+        let rows: Vec<Invitation> = on_db!(self.store, |pool| {
+            sqlx::query_as(
+            "SELECT i.code, r.name, b.name AS building, h.unit, h.room, (i.used_at IS NOT NULL) AS used \
+             FROM survey_invitation i JOIN resident r ON r.id = i.resident_id JOIN household h ON h.id = r.household_id \
+             JOIN building b ON b.id = h.building_id WHERE i.survey_id = $1 \
+             ORDER BY length(b.name), b.name, length(h.unit), h.unit, length(h.room), h.room, r.name LIMIT $2 OFFSET $3"
+        )
+        .bind(id)
+        .bind(limit.clamp(1, 5000))
+        .bind(offset.max(0))
+        .fetch_all(pool)
+        .await
+        })?;
+        Ok((rows, s.invitations))
+    }
+
+    /// Keys in a paper questionnaire of a survey open to all residents.
+    pub async fn record_paper_response(&self, id: Uuid, form: &[(String, String)]) -> StoreResult<Uuid> {
+        let s = self.survey_for(id, Action::Update).await?;
+        if s.state != "open" {
+            return Err(StoreError::Invalid(Invalid::one("", "survey_not_open")));
+        }
+        let answers = check_answers(&s.questions, form)?;
+        self.store.insert_response(self.actor, &s, "paper", None, None, &answers).await
+    }
+
+    /// Open surveys for the signed-in resident's community, with whether they answered.
+    pub async fn my_surveys(&self) -> StoreResult<Vec<(Survey, bool)>> {
+        self.check_right(Resource::Application, Action::Read)?;
+        let (Some(node), Some(me)) = (self.actor.principal.node, self.actor.user_id()) else { return Ok(Vec::new()) };
+        let sql = format!(
+            "{SURVEY_SELECT} WHERE s.community_code = $1 AND s.state = 'open' AND s.audience = 'residents' \
+             ORDER BY s.opened_at DESC"
+        );
+        let rows: Vec<SurveyRow> = on_db!(self.store, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(node.as_str())
+            .fetch_all(pool)
+            .await)?;
+        let answered: Vec<Uuid> =
+            on_db!(self.store, |pool| sqlx::query_scalar("SELECT survey_id FROM survey_response WHERE user_id = $1")
+                .bind(me)
+                .fetch_all(pool)
+                .await)?;
+        rows.into_iter()
+            .map(|r| {
+                let s = Survey::try_from(r)?;
+                let done = answered.contains(&s.id);
+                Ok((s, done))
+            })
+            .collect()
+    }
+
+    /// A survey as the signed-in resident may see it: open (or closed, once answered) and for
+    /// everyone in their community.
+    pub async fn survey_for_me(&self, id: Uuid) -> StoreResult<(Survey, bool)> {
+        self.check_right(Resource::Application, Action::Read)?;
+        let s = self.store.load_survey(id).await?;
+        let mine = self.actor.principal.node.is_some_and(|n| n.as_str() == s.community_code);
+        if !mine || s.audience != "residents" || s.state == "draft" {
+            return Err(StoreError::NotFound("survey"));
+        }
+        let me = self.actor.user_id();
+        let n: i64 = on_db!(self.store, |pool| sqlx::query_scalar(
+            "SELECT count(*) FROM survey_response WHERE survey_id = $1 AND user_id = $2"
+        )
+        .bind(id)
+        .bind(me)
+        .fetch_one(pool)
+        .await)?;
+        Ok((s, n > 0))
+    }
+
+    /// The signed-in resident answers once.
+    pub async fn answer_survey(&self, id: Uuid, form: &[(String, String)]) -> StoreResult<Uuid> {
+        self.check_right(Resource::Application, Action::Create)?;
+        let (s, answered) = self.survey_for_me(id).await?;
+        if s.state != "open" {
+            return Err(StoreError::Invalid(Invalid::one("", "survey_not_open")));
+        }
+        if answered {
+            return Err(StoreError::Conflict { what: "survey", field: "answered" });
+        }
+        let answers = check_answers(&s.questions, form)?;
+        self.store.insert_response(self.actor, &s, "account", self.actor.user_id(), None, &answers).await
+    }
+}
+
+/// One change to a draft's questions.
+#[derive(Debug, Clone, Copy)]
+pub enum QuestionEdit<'a> {
+    Add(&'a QuestionInput),
+    Remove(usize),
+    Up(usize),
+    Down(usize),
+}
