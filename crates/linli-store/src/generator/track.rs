@@ -96,6 +96,7 @@ impl Track {
 
     /// Makes one move as the app would: checked against the flow; the first staff member to
     /// act as owner on an unowned item becomes its owner (首问负责). Returns the new state.
+    #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
         event_id: Uuid,
