@@ -179,18 +179,16 @@ impl Store {
         let mut supervisors: HashMap<DivisionCode, Who> = HashMap::new();
         for (i, place) in places.iter().enumerate() {
             let mut crng = rng.fork(place.ordinal);
-            if !supervisors.contains_key(&place.district) {
+            if let std::collections::hash_map::Entry::Vacant(e) = supervisors.entry(place.district) {
                 let all: Vec<&tree::Place> = places.iter().filter(|p| p.district == place.district).collect();
                 tree::catalogue(&acting, place.district, &all).await?;
                 let username = format!("{}.qu", place.district);
-                let who = accounts.staff(&mut crng, &username, Role::Supervisor, place.district).await?;
-                supervisors.insert(place.district, who);
+                e.insert(accounts.staff(&mut crng, &username, Role::Supervisor, place.district).await?);
                 report.accounts += 1;
             }
-            if !supervisors.contains_key(&place.street) {
+            if let std::collections::hash_map::Entry::Vacant(e) = supervisors.entry(place.street) {
                 let username = format!("{}.jiedao", place.street);
-                let who = accounts.staff(&mut crng, &username, Role::Supervisor, place.street).await?;
-                supervisors.insert(place.street, who);
+                e.insert(accounts.staff(&mut crng, &username, Role::Supervisor, place.street).await?);
                 report.accounts += 1;
             }
             let supervisor = supervisors

@@ -31,8 +31,11 @@ fn code(s: &str) -> Result<DivisionCode, GenError> {
     DivisionCode::parse(s).map_err(GenError::Invalid)
 }
 
-/// The nodes to create (parents first) and the `n` communities.
-pub(crate) fn layout(rng: &Rng, n: usize) -> Result<(Vec<(DivisionCode, String)>, Vec<Place>), GenError> {
+/// Nodes to create, parents first: (code, name).
+pub(crate) type Nodes = Vec<(DivisionCode, String)>;
+
+/// The nodes to create and the `n` communities.
+pub(crate) fn layout(rng: &Rng, n: usize) -> Result<(Nodes, Vec<Place>), GenError> {
     if n == 0 || n > MAX_COMMUNITIES {
         return Err(GenError::Size(n));
     }
