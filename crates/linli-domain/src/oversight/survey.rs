@@ -246,7 +246,8 @@ pub fn tally(questions: &[Question], responses: &[Vec<Option<Answer>>]) -> Vec<T
                 let counted = match (q.kind, answer) {
                     (QuestionKind::Single, Answer::Choice(n)) => bump(&mut t.counts, *n),
                     (QuestionKind::Multiple, Answer::Choices(ns)) => {
-                        ns.iter().fold(false, |any, n| bump(&mut t.counts, *n) || any)
+                        // Every choice is counted (no short-circuit), the answer once.
+                        ns.iter().filter(|n| bump(&mut t.counts, **n)).count() > 0
                     }
                     (QuestionKind::Scale, Answer::Scale(n)) => {
                         sum += i64::from(*n);

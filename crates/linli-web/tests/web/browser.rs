@@ -511,3 +511,106 @@ async fn a_bad_rating_is_put_right() {
     phone.screenshot("complain-phone").await;
     phone.close().await;
 }
+
+// A window worker composes a survey in the browser, publishes it, a resident answers it on a
+// phone, and the results show as charts; the street office's follow-up is answered on the page.
+#[tokio::test]
+async fn a_survey_from_draft_to_results() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let base = app.url("");
+    let b = Browser::start(Viewport::Desktop).await;
+    sign_in(&b, &base, "chuangkou").await;
+    b.client.goto(&format!("{base}/surveys")).await.expect("surveys");
+    b.client.find(Locator::Id("s-title")).await.expect("title").send_keys("窗口服务满意度调查").await.expect("type");
+    let create = b.client.find(Locator::Css("form.form button[type=submit]")).await.expect("create");
+    click_and_load(&b, create).await;
+    for (kind, prompt, options) in [
+        ("single", "您对窗口服务的总体评价", "满意\n一般\n不满意"),
+        ("scale", "等候时间", ""),
+        ("text", "您的建议", ""),
+    ] {
+        let select = b.client.find(Locator::Id("q-kind")).await.expect("kind");
+        select.select_by_value(kind).await.expect("choose kind");
+        b.client.find(Locator::Id("q-prompt")).await.expect("prompt").send_keys(prompt).await.expect("type");
+        if !options.is_empty() {
+            b.client.find(Locator::Id("q-options")).await.expect("options").send_keys(options).await.expect("type");
+            b.client.find(Locator::Css("input[name=required]")).await.expect("required").click().await.expect("tick");
+        }
+        let add = b.client.find(Locator::Css("#add-question button[type=submit]")).await.expect("add");
+        click_and_load(&b, add).await;
+    }
+    let listed = b.client.find(Locator::Css("ol.questions")).await.expect("questions").text().await.expect("text");
+    assert!(listed.contains("您对窗口服务的总体评价") && listed.contains("您的建议"), "{listed}");
+    b.screenshot("survey-draft-desktop").await;
+    let publish = b
+        .client
+        .find(Locator::XPath("//form[.//input[@name='action' and @value='open']]//button"))
+        .await
+        .expect("publish");
+    click_and_load(&b, publish).await;
+    let survey_url = b.client.current_url().await.expect("url").to_string();
+
+    let phone = Browser::start(Viewport::Phone).await;
+    sign_in(&phone, &base, "jumin").await;
+    phone.client.goto(&format!("{base}/my/surveys")).await.expect("mine");
+    let link = phone.client.find(Locator::LinkText("窗口服务满意度调查")).await.expect("the survey");
+    click_and_load(&phone, link).await;
+    phone.client.find(Locator::Css("input[name=q0][value='0']")).await.expect("choice").click().await.expect("pick");
+    phone.client.find(Locator::Css("input[name=q1][value='4']")).await.expect("scale").click().await.expect("pick");
+    phone
+        .client
+        .find(Locator::Css("textarea[name=q2]"))
+        .await
+        .expect("text")
+        .send_keys("周末也开门")
+        .await
+        .expect("type");
+    let overflow = phone
+        .client
+        .execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![])
+        .await
+        .expect("measure");
+    assert_eq!(overflow.as_i64(), Some(0), "the questionnaire fits a phone");
+    phone.screenshot("survey-answer-phone").await;
+    let submit = phone.client.find(Locator::Css("form.survey-form button[type=submit]")).await.expect("submit");
+    click_and_load(&phone, submit).await;
+    let text = phone.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(text.contains("问卷已提交"), "{text}");
+    phone.close().await;
+
+    b.client.goto(&survey_url).await.expect("results");
+    let results = b.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(results.contains("调查结果") && results.contains("周末也开门"), "{results}");
+    let bars = b.client.find_all(Locator::Css("svg.hbars rect.bar")).await.expect("bars");
+    assert_eq!(bars.len(), 3 + 5, "one bar per option and per scale point");
+    b.screenshot("survey-results-desktop").await;
+    b.close().await;
+
+    // The street office assigns a follow-up; the community's head answers it on the page.
+    let street = linli_store::Actor::user(&app.store().user_by_username("jiedao").await.expect("street"), None);
+    let note = linli_domain::oversight::NoteInput {
+        kind: "follow_up".into(),
+        body: "上月超期件偏多，请说明原因".into(),
+        period: String::new(),
+        due_on: String::new(),
+    };
+    app.store().acting(&street).add_note(linli_testkit::code("350103001001"), &note).await.expect("note");
+    let h = Browser::start(Viewport::Desktop).await;
+    sign_in(&h, &base, "shuji").await;
+    h.client.goto(&format!("{base}/oversight/350103001001")).await.expect("figures");
+    let link = h.client.find(Locator::Css("a[href='/follow-ups/350103001001']")).await.expect("follow-ups");
+    click_and_load(&h, link).await;
+    h.client
+        .find(Locator::Css("details.move textarea"))
+        .await
+        .expect("reason")
+        .send_keys("已安排专人跟踪转办件")
+        .await
+        .expect("type");
+    let answer = h.client.find(Locator::Css("details.move button[type=submit]")).await.expect("answer");
+    click_and_load(&h, answer).await;
+    let text = h.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(text.contains("已答复") && text.contains("已安排专人跟踪转办件"), "{text}");
+    h.screenshot("follow-ups-desktop").await;
+    h.close().await;
+}

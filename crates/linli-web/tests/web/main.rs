@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod evaluation;
 mod identity;
 mod matrix;
 mod ops;

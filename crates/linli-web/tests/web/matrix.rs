@@ -408,6 +408,46 @@ fn cases(f: &Fixture, actor: &str) -> Vec<Case> {
             case(name, Method::GET, path, None, resource, Action::Read, Some("申请人".into()), true);
         }
         case(
+            "list surveys",
+            Method::GET,
+            format!("/api/v1/communities/{code}/surveys"),
+            None,
+            Resource::Survey,
+            Action::Read,
+            None,
+            true,
+        );
+        case(
+            "start a survey",
+            Method::POST,
+            format!("/api/v1/communities/{code}/surveys"),
+            Some(json!({ "title": format!("{actor} 的问卷"), "audience": "residents" })),
+            Resource::Survey,
+            Action::Create,
+            None,
+            true,
+        );
+        case(
+            "list follow-ups",
+            Method::GET,
+            format!("/api/v1/nodes/{code}/notes"),
+            None,
+            Resource::FollowUp,
+            Action::Read,
+            None,
+            false,
+        );
+        case(
+            "comment on a community",
+            Method::POST,
+            format!("/api/v1/communities/{code}/notes"),
+            Some(json!({ "kind": "comment", "body": format!("{actor} 的点评") })),
+            Resource::FollowUp,
+            Action::Create,
+            None,
+            true,
+        );
+        case(
             "list complaints",
             Method::GET,
             format!("/api/v1/nodes/{code}/complaints"),
@@ -812,7 +852,10 @@ async fn pages_follow_the_matrix(engine: Engine) {
     let f = fixture(&app).await;
     let own_user = &f.user_at[0].1;
     let sibling_user = &f.user_at[2].1;
-    let pages: [(&str, String, Resource, Option<&str>); 15] = [
+    let pages: [(&str, String, Resource, Option<&str>); 18] = [
+        ("surveys", "/surveys/at/350103001001".into(), Resource::Survey, Some("350103001001")),
+        ("sibling surveys", "/surveys/at/350103001002".into(), Resource::Survey, Some("350103001002")),
+        ("follow-ups", "/follow-ups/350103001001".into(), Resource::FollowUp, Some("350103001001")),
         ("complaints", "/complaints/at/350103001001".into(), Resource::Oversight, Some("350103001001")),
         ("sibling complaints", "/complaints/at/350103001002".into(), Resource::Oversight, Some("350103001002")),
         ("rectifications", "/window/350103001001/rectifications".into(), Resource::Oversight, Some("350103001001")),
