@@ -125,7 +125,7 @@ mod tests {
         let bad =
             NoteInput { kind: "memo".into(), body: " ".into(), period: "2026-13".into(), due_on: "2026-11-01".into() };
         let got: Vec<(String, &str)> =
-            bad.validate(today).expect_err("invalid").0.into_iter().map(|e| (e.field, e.code)).collect();
+            bad.validate(today).expect_err("an invalid input").0.into_iter().map(|e| (e.field, e.code)).collect();
         assert!(got.contains(&("kind".into(), "choice")), "{got:?}");
         assert!(got.contains(&("body".into(), "required")), "{got:?}");
         assert!(got.contains(&("period".into(), "month")), "{got:?}");

@@ -299,7 +299,7 @@ mod tests {
         assert!(single.required);
         assert!(q("scale", "打分", "ignored", false).options.is_empty());
         let codes = |i: QuestionInput| -> Vec<(String, &str)> {
-            i.validate().expect_err("invalid").0.into_iter().map(|e| (e.field, e.code)).collect()
+            i.validate().expect_err("an invalid input").0.into_iter().map(|e| (e.field, e.code)).collect()
         };
         assert_eq!(
             codes(QuestionInput {
@@ -331,7 +331,7 @@ mod tests {
         let all = SurveyInput { audience: String::new(), ..s.clone() };
         assert_eq!(all.validate().map(|f| f.audience), Ok(Audience::Residents));
         let bad = SurveyInput { audience: "everyone".into(), title: String::new(), ..s };
-        let got: Vec<String> = bad.validate().expect_err("invalid").0.into_iter().map(|e| e.field).collect();
+        let got: Vec<String> = bad.validate().expect_err("an invalid input").0.into_iter().map(|e| e.field).collect();
         assert_eq!(got, ["title", "audience"]);
         assert!(audience_categories().any(|c| c == "living_alone"));
     }
@@ -357,13 +357,13 @@ mod tests {
         // Optional questions may be skipped; required ones may not; values must exist.
         assert_eq!(check_answers(&qs, &form(&[("q0", "0")])), Ok(vec![Some(Answer::Choice(0)), None, None, None]));
         let err = check_answers(&qs, &form(&[("q1", "7"), ("q2", "6"), ("q0", "0"), ("q0", "1")]))
-            .expect_err("invalid")
+            .expect_err("an invalid input")
             .0
             .into_iter()
             .map(|e| (e.field, e.code))
             .collect::<Vec<_>>();
         assert_eq!(err, [("q0".into(), "choice"), ("q1".into(), "choice"), ("q2".into(), "choice")]);
-        let err = check_answers(&qs, &form(&[])).expect_err("empty").0;
+        let err = check_answers(&qs, &form(&[])).expect_err("an empty form").0;
         assert!(
             err.iter().any(|e| e.field == "q0" && e.code == "required") && err.iter().any(|e| e.code == "survey_empty")
         );

@@ -71,6 +71,7 @@ CREATE INDEX supervision_note_community ON supervision_note (community_code, cre
 CREATE TABLE supervision_note_event (
     id              UUID PRIMARY KEY,
     note_id         UUID NOT NULL REFERENCES supervision_note (id),
+    community_code  TEXT NOT NULL REFERENCES node (code),
     action          TEXT NOT NULL,
     text            TEXT NOT NULL DEFAULT '',
     actor_name      TEXT NOT NULL,

@@ -232,10 +232,12 @@ impl Acting<'_> {
                 return Err(sqlx::Error::RowNotFound);
             }
             sqlx::query(
-                "INSERT INTO supervision_note_event (id, note_id, action, text, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO supervision_note_event (id, note_id, community_code, action, text, actor_name, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(Uuid::now_v7())
             .bind(id)
+            .bind(community.as_str())
             .bind(mv.action)
             .bind(&reason)
             .bind(&self.actor.name)
