@@ -241,7 +241,9 @@ impl Store {
         let span = (closed - opened).whole_minutes().max(1);
         let count = ids.len().max(1) as i64;
         for (i, r) in ids.into_iter().enumerate() {
-            let at = opened + Duration::minutes(span * i as i64 / count);
+            // Responses keep the day only.
+            let at = (opened + Duration::minutes(span * i as i64 / count)).to_offset(linli_domain::workflow::CHINA);
+            let at = at.date().midnight().assume_offset(linli_domain::workflow::CHINA);
             exec_db!(self, |pool| sqlx::query("UPDATE survey_response SET submitted_at = $2 WHERE id = $1")
                 .bind(r)
                 .bind(Ts(at))

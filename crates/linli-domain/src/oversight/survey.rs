@@ -169,10 +169,12 @@ pub enum Answer {
 pub fn check_answers(questions: &[Question], form: &[(String, String)]) -> Result<Vec<Option<Answer>>, Invalid> {
     let mut c = Checker::new();
     let mut out = Vec::with_capacity(questions.len());
+    let mut given = false;
     for (i, q) in questions.iter().enumerate() {
         let field = format!("q{i}");
         let values: Vec<&str> =
             form.iter().filter(|(k, _)| *k == field).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).collect();
+        given |= !values.is_empty();
         let option = |v: &str| v.parse::<usize>().ok().filter(|n| *n < q.options.len());
         let answer = match (q.kind, values.as_slice()) {
             (_, []) => None,
@@ -211,7 +213,8 @@ pub fn check_answers(questions: &[Question], form: &[(String, String)]) -> Resul
         }
         out.push(answer);
     }
-    if form.iter().all(|(k, v)| !k.starts_with('q') || v.trim().is_empty()) && !questions.is_empty() {
+    // Nothing given for any question (other fields do not count).
+    if !given && !questions.is_empty() {
         c.push(FieldError::new("", "survey_empty"));
     }
     c.finish()?;

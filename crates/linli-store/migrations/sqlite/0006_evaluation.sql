@@ -30,19 +30,24 @@ CREATE TABLE survey_invitation (
     UNIQUE (survey_id, resident_id)
 ) STRICT;
 
--- One filled-in questionnaire: from a resident's account (once per account), with an
--- invitation code (once per code), or keyed in from paper by staff.
+-- One filled-in questionnaire: from a resident's account, with an invitation code, or keyed
+-- in from paper by staff. Nothing in it leads back to who answered (the survey says 不记名): no
+-- account, no code, a generic recorder and the day only; who took part is kept apart, below.
 CREATE TABLE survey_response (
     id              BLOB PRIMARY KEY,
     survey_id       BLOB NOT NULL REFERENCES survey (id),
     community_code  TEXT NOT NULL REFERENCES node (code),
     channel         TEXT NOT NULL CHECK (channel IN ('account', 'code', 'paper')),
-    user_id         BLOB REFERENCES app_user (id),
-    invitation_code TEXT UNIQUE REFERENCES survey_invitation (code),
     answers         TEXT NOT NULL,
     recorded_by     TEXT NOT NULL,
-    submitted_at    TEXT NOT NULL,
-    UNIQUE (survey_id, user_id)
+    submitted_at    TEXT NOT NULL
+) STRICT;
+-- Which accounts answered (one answer each), without linking to the answer.
+CREATE TABLE survey_participant (
+    survey_id       BLOB NOT NULL REFERENCES survey (id),
+    user_id         BLOB NOT NULL REFERENCES app_user (id),
+    community_code  TEXT NOT NULL REFERENCES node (code),
+    PRIMARY KEY (survey_id, user_id)
 ) STRICT;
 CREATE INDEX survey_response_survey ON survey_response (survey_id, submitted_at);
 

@@ -70,6 +70,10 @@ impl Acting<'_> {
     /// A supervisor comments on, or assigns a follow-up to, a community below them.
     pub async fn add_note(&self, community: DivisionCode, input: &NoteInput) -> StoreResult<Uuid> {
         self.community_for(Resource::FollowUp, Action::Create, community).await?;
+        // Written from above: a community does not supervise itself.
+        if self.actor.principal.node == Some(community) {
+            return Err(StoreError::Forbidden);
+        }
         let f = input.validate(crate::today())?;
         let id = Uuid::now_v7();
         let at = now();
@@ -165,6 +169,15 @@ impl Acting<'_> {
         Ok(())
     }
 
+    /// Whether the actor sits at or above the office that wrote the note (who may close it).
+    pub fn may_judge(&self, note: &Note) -> bool {
+        match (self.actor.principal.node, DivisionCode::parse(&note.author_node)) {
+            (None, _) => true,
+            (Some(mine), Ok(author)) => mine.contains(&author),
+            (Some(_), Err(_)) => false,
+        }
+    }
+
     /// Which side of a follow-up the actor is on: the community's own staff answer it, those
     /// above the community (who assigned it) close it or send it back.
     fn note_party(&self, community: &DivisionCode) -> Party {
@@ -181,15 +194,23 @@ impl Acting<'_> {
         let party = self.note_party(&community);
         self.check(Resource::FollowUp, Action::Update, &community)?;
         if party == Party::Applicant {
-            // Closing and sending back belong to those who may assign follow-ups.
+            // Closing and sending back belong to those who may assign follow-ups, at or above
+            // the office that assigned this one: a street does not close the district's 督办.
             self.check(Resource::FollowUp, Action::Create, &community)?;
+            if !self.may_judge(&note) {
+                return Err(StoreError::Invalid(Invalid::one("action", "follow_up_not_yours")));
+            }
         }
         let Some(state) = note.state.as_deref() else {
             return Err(StoreError::Invalid(Invalid::one("action", "move_unknown")));
         };
-        let mv = FOLLOW_UP
-            .check(state, m.action.trim(), party, &m.reason)
-            .map_err(|e| StoreError::Invalid(Invalid(vec![FieldError::new("action", e.code())])))?;
+        let mv = FOLLOW_UP.check(state, m.action.trim(), party, &m.reason).map_err(|e| {
+            let code = match e {
+                linli_domain::workflow::MoveError::NotYours(_) => "follow_up_not_yours",
+                e => e.code(),
+            };
+            StoreError::Invalid(Invalid(vec![FieldError::new("action", code)]))
+        })?;
         if m.version.is_some_and(|v| v != note.version) {
             return Err(StoreError::Conflict { what: "follow_up", field: "version" });
         }

@@ -123,66 +123,94 @@ impl Store {
         row.ok_or(StoreError::NotFound("survey"))?.try_into()
     }
 
-    /// Stores one checked response; a second one from the same account or code is a conflict.
+    /// Stores one checked response, only while the survey is open; a second one from the same
+    /// account or code is a conflict. The response carries nothing that leads back to the person:
+    /// the account or code is marked as used in its own row, in the same transaction.
     async fn insert_response(
         &self,
         actor: &Actor,
         survey: &Survey,
         channel: &str,
-        user: Option<Uuid>,
-        code: Option<&str>,
+        participant: Participant<'_>,
         answers: &[Option<Answer>],
     ) -> StoreResult<Uuid> {
+        use linli_domain::workflow::CHINA;
         let id = Uuid::now_v7();
         let at = now();
+        // The day only: an exact time could be matched with the account's or code's other traces.
+        let day = at.to_offset(CHINA).date().midnight().assume_offset(CHINA);
         let body = serde_json::to_string(answers).map_err(|e| StoreError::Db(sqlx::Error::Encode(e.into())))?;
+        let recorder = match participant {
+            Participant::Account(_) => "居民（账户）".to_owned(),
+            Participant::Code(_) => "居民（问卷邀请码）".to_owned(),
+            Participant::Paper => actor.name.clone(),
+        };
         let entry = Entry::new(
             survey.community_code.clone(),
             "survey.answer",
             "survey",
             survey.id.to_string(),
-            json!({ "channel": channel, "response": id }),
+            json!({ "channel": channel }),
         );
+        let mut refused: Option<StoreError> = None;
         let done: Result<(), sqlx::Error> = on_db!(self, |pool| {
             async {
                 use crate::audit::AuditTx as _;
                 use crate::tx::WritePool as _;
                 let mut tx = pool.begin_write().await?;
-                if let Some(code) = code {
+                let marked = match participant {
                     // Marks the slip used only if it still was not: two tabs cannot both answer.
-                    let n = sqlx::query("UPDATE survey_invitation SET used_at = $2 WHERE code = $1 AND used_at IS NULL")
-                        .bind(code)
-                        .bind(Ts(at))
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    if n == 0 {
-                        return Err(sqlx::Error::RowNotFound);
+                    Participant::Code(code) => {
+                        sqlx::query("UPDATE survey_invitation SET used_at = $2 WHERE code = $1 AND used_at IS NULL")
+                            .bind(code)
+                            .bind(Ts(at))
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected()
                     }
+                    Participant::Account(user) => sqlx::query(
+                        "INSERT INTO survey_participant (survey_id, user_id, community_code) VALUES ($1, $2, $3) \
+                         ON CONFLICT (survey_id, user_id) DO NOTHING",
+                    )
+                    .bind(survey.id)
+                    .bind(user)
+                    .bind(&survey.community_code)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected(),
+                    Participant::Paper => 1,
+                };
+                if marked == 0 {
+                    refused = Some(StoreError::Conflict { what: "survey", field: "answered" });
+                    return Err(sqlx::Error::RowNotFound);
                 }
-                sqlx::query(
-                    "INSERT INTO survey_response (id, survey_id, community_code, channel, user_id, invitation_code, answers, \
-                     recorded_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                // Written only while the survey is still open, checked inside the transaction.
+                let written = sqlx::query(
+                    "INSERT INTO survey_response (id, survey_id, community_code, channel, answers, recorded_by, submitted_at) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM survey WHERE id = $2 AND state = 'open')",
                 )
                 .bind(id)
                 .bind(survey.id)
                 .bind(&survey.community_code)
                 .bind(channel)
-                .bind(user)
-                .bind(code)
                 .bind(&body)
-                .bind(&actor.name)
-                .bind(Ts(at))
+                .bind(&recorder)
+                .bind(Ts(day))
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if written == 0 {
+                    refused = Some(StoreError::Invalid(Invalid::one("", "survey_not_open")));
+                    return Err(sqlx::Error::RowNotFound);
+                }
                 tx.append_audit(actor, &entry).await?;
                 tx.commit().await
             }
             .await
         });
-        match done {
-            Err(sqlx::Error::RowNotFound) => Err(StoreError::Conflict { what: "survey", field: "answered" }),
-            other => other.map_err(StoreError::unique("survey", "answered")),
+        match (done, refused) {
+            (Err(_), Some(e)) => Err(e),
+            (other, _) => other.map_err(StoreError::from),
         }?;
         Ok(id)
     }
@@ -210,7 +238,8 @@ impl Store {
             return Err(StoreError::Conflict { what: "survey", field: "answered" });
         }
         let answers = check_answers(&survey.questions, form)?;
-        self.insert_response(&Actor::system("居民（问卷邀请码）"), &survey, "code", None, Some(&code), &answers).await
+        self.insert_response(&Actor::system("居民（问卷邀请码）"), &survey, "code", Participant::Code(&code), &answers)
+            .await
     }
 }
 
@@ -279,15 +308,24 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "title": f.title }),
         );
+        let mut stale = false;
         audited!(self, &entry, |tx| {
-            sqlx::query("UPDATE survey SET title = $2, intro = $3, audience = $4 WHERE id = $1 AND state = 'draft'")
-                .bind(id)
-                .bind(&f.title)
-                .bind(&f.intro)
-                .bind(audience_code(&f.audience))
-                .execute(&mut *tx)
-                .await?;
-        })?;
+            let n = sqlx::query(
+                "UPDATE survey SET title = $2, intro = $3, audience = $4 WHERE id = $1 AND state = 'draft'",
+            )
+            .bind(id)
+            .bind(&f.title)
+            .bind(&f.intro)
+            .bind(audience_code(&f.audience))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                stale = true;
+                return Err(sqlx::Error::RowNotFound);
+            }
+        })
+        .map_err(|e| if stale { not_draft() } else { e.into() })?;
         Ok(())
     }
 
@@ -297,13 +335,13 @@ impl Acting<'_> {
         if s.state != "draft" {
             return Err(not_draft());
         }
-        let mut qs = s.questions;
+        let mut qs = s.questions.clone();
         let what = match edit {
             QuestionEdit::Add(input) => {
                 let q = input.validate()?;
                 if qs.len() >= MAX_QUESTIONS {
                     return Err(StoreError::Invalid(Invalid(vec![
-                        FieldError::new("prompt", "too_many").with("max", MAX_QUESTIONS),
+                        FieldError::new("prompt", "survey_too_many_questions").with("max", MAX_QUESTIONS),
                     ])));
                 }
                 qs.push(q);
@@ -331,13 +369,25 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "edit": what, "questions": qs.len() }),
         );
+        let before = serde_json::to_string(&s.questions).map_err(|e| StoreError::Db(sqlx::Error::Encode(e.into())))?;
+        let mut stale = false;
         audited!(self, &entry, |tx| {
-            sqlx::query("UPDATE survey SET questions = $2 WHERE id = $1 AND state = 'draft'")
-                .bind(id)
-                .bind(&body)
-                .execute(&mut *tx)
-                .await?;
-        })?;
+            // Only over the questions this edit was made from: a colleague's edit in between
+            // makes this one stale instead of silently lost, and an index never hits the wrong one.
+            let n =
+                sqlx::query("UPDATE survey SET questions = $2 WHERE id = $1 AND state = 'draft' AND questions = $3")
+                    .bind(id)
+                    .bind(&body)
+                    .bind(&before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if n == 0 {
+                stale = true;
+                return Err(sqlx::Error::RowNotFound);
+            }
+        })
+        .map_err(|e| if stale { StoreError::Conflict { what: "survey", field: "version" } } else { e.into() })?;
         Ok(())
     }
 
@@ -354,9 +404,19 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "title": s.title }),
         );
+        let mut stale = false;
         audited!(self, &entry, |tx| {
-            sqlx::query("DELETE FROM survey WHERE id = $1 AND state = 'draft'").bind(id).execute(&mut *tx).await?;
-        })?;
+            let n = sqlx::query("DELETE FROM survey WHERE id = $1 AND state = 'draft'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                stale = true;
+                return Err(sqlx::Error::RowNotFound);
+            }
+        })
+        .map_err(|e| if stale { not_draft() } else { e.into() })?;
         Ok(())
     }
 
@@ -440,13 +500,20 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "responses": s.responses }),
         );
+        let mut stale = false;
         audited!(self, &entry, |tx| {
-            sqlx::query("UPDATE survey SET state = 'closed', closed_at = $2 WHERE id = $1 AND state = 'open'")
+            let n = sqlx::query("UPDATE survey SET state = 'closed', closed_at = $2 WHERE id = $1 AND state = 'open'")
                 .bind(id)
                 .bind(Ts(now()))
                 .execute(&mut *tx)
-                .await?;
-        })?;
+                .await?
+                .rows_affected();
+            if n == 0 {
+                stale = true;
+                return Err(sqlx::Error::RowNotFound);
+            }
+        })
+        .map_err(|e| if stale { StoreError::Invalid(Invalid::one("", "survey_not_open")) } else { e.into() })?;
         Ok(())
     }
 
@@ -498,8 +565,13 @@ impl Acting<'_> {
         if s.state != "open" {
             return Err(StoreError::Invalid(Invalid::one("", "survey_not_open")));
         }
+        // A category survey is answered with its slips; paper answers beside them would count
+        // some people twice.
+        if s.audience != "residents" {
+            return Err(StoreError::Invalid(Invalid::one("", "survey_paper_category")));
+        }
         let answers = check_answers(&s.questions, form)?;
-        self.store.insert_response(self.actor, &s, "paper", None, None, &answers).await
+        self.store.insert_response(self.actor, &s, "paper", Participant::Paper, &answers).await
     }
 
     /// Open surveys for the signed-in resident's community, with whether they answered.
@@ -514,11 +586,12 @@ impl Acting<'_> {
             .bind(node.as_str())
             .fetch_all(pool)
             .await)?;
-        let answered: Vec<Uuid> =
-            on_db!(self.store, |pool| sqlx::query_scalar("SELECT survey_id FROM survey_response WHERE user_id = $1")
-                .bind(me)
-                .fetch_all(pool)
-                .await)?;
+        let answered: Vec<Uuid> = on_db!(self.store, |pool| sqlx::query_scalar(
+            "SELECT survey_id FROM survey_participant WHERE user_id = $1"
+        )
+        .bind(me)
+        .fetch_all(pool)
+        .await)?;
         rows.into_iter()
             .map(|r| {
                 let s = Survey::try_from(r)?;
@@ -539,7 +612,7 @@ impl Acting<'_> {
         }
         let me = self.actor.user_id();
         let n: i64 = on_db!(self.store, |pool| sqlx::query_scalar(
-            "SELECT count(*) FROM survey_response WHERE survey_id = $1 AND user_id = $2"
+            "SELECT count(*) FROM survey_participant WHERE survey_id = $1 AND user_id = $2"
         )
         .bind(id)
         .bind(me)
@@ -559,8 +632,17 @@ impl Acting<'_> {
             return Err(StoreError::Conflict { what: "survey", field: "answered" });
         }
         let answers = check_answers(&s.questions, form)?;
-        self.store.insert_response(self.actor, &s, "account", self.actor.user_id(), None, &answers).await
+        let me = self.actor.user_id().ok_or(StoreError::Forbidden)?;
+        self.store.insert_response(self.actor, &s, "account", Participant::Account(me), &answers).await
     }
+}
+
+/// Who is answering, to be marked so they answer once.
+#[derive(Debug, Clone, Copy)]
+enum Participant<'a> {
+    Account(Uuid),
+    Code(&'a str),
+    Paper,
 }
 
 /// One change to a draft's questions.

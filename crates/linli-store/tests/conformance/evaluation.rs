@@ -84,6 +84,8 @@ async fn surveys_for_residents(store: Store) {
     assert_eq!((mine.len(), mine[0].1), (1, false));
     assert_eq!(codes(resident.answer_survey(id, &form(&[("q1", "多种树")])).await), [("q0".into(), "required")]);
     assert_eq!(codes(resident.answer_survey(id, &form(&[("q0", "7")])).await), [("q0".into(), "choice")]);
+    // Fields that are no question do not make an answer.
+    assert!(codes(resident.answer_survey(id, &form(&[("qz", "x")])).await).iter().any(|c| c.1 == "survey_empty"));
     resident.answer_survey(id, &form(&[("q0", "0"), ("q1", "多种树"), ("q2", "4")])).await.expect("answer");
     assert!(matches!(
         resident.answer_survey(id, &form(&[("q0", "1")])).await,
@@ -107,6 +109,7 @@ async fn surveys_for_residents(store: Store) {
         [(String::new(), "survey_not_open")]
     );
     assert_eq!(codes(desk.close_survey(id).await), [(String::new(), "survey_not_open")]);
+    assert_eq!(codes(resident.answer_survey(id, &form(&[("q0", "1")])).await), [(String::new(), "survey_not_open")]);
     assert_eq!(head.survey_results(id).await.expect("results").survey.responses, 3);
     // Another community's staff do not see it.
     let other = as_user(&store, "minjiang").await;
@@ -142,8 +145,12 @@ async fn surveys_for_a_category(store: Store) {
         .expect("residents");
     assert!(invited > 0 && invited == aged, "one slip per person in the category: {invited} vs {aged}");
     let (slips, total) = desk.survey_invitations(id, 5, 0).await.expect("slips");
-    assert_eq!((slips.len() as i64).min(total), slips.len() as i64);
-    assert_eq!(total, invited);
+    assert_eq!((slips.len(), total), (5.min(invited as usize), invited));
+    // Slips are answered with their codes; paper answers beside them would count twice.
+    assert_eq!(
+        codes(desk.record_paper_response(id, &form(&[("q0", "0")])).await),
+        [(String::new(), "survey_paper_category")]
+    );
     // A slip's code answers once, without an account, and only an open survey.
     let code_on_slip = slips[0].code.clone();
     let (s, used) = store.survey_by_code(&code_on_slip.to_lowercase()).await.expect("by code");
@@ -182,7 +189,7 @@ async fn follow_ups(store: Store) {
     // Supervisors write; community staff do not, and nobody writes outside their reach.
     assert!(matches!(head.add_note(code(MAIN), &note("comment", "x")).await, Err(StoreError::Forbidden)));
     let district_elsewhere = code("350103002001");
-    assert!(street.add_note(district_elsewhere, &note("comment", "x")).await.is_err());
+    assert!(matches!(street.add_note(district_elsewhere, &note("comment", "x")).await, Err(StoreError::NotFound(_))));
     let past = NoteInput { due_on: "2020-01-01".into(), ..note("follow_up", "x") };
     assert_eq!(codes(street.add_note(code(MAIN), &past).await), [("due_on".into(), "in_past")]);
     let comment = street.add_note(code(MAIN), &note("comment", "按时率很高")).await.expect("comment");
@@ -200,14 +207,14 @@ async fn follow_ups(store: Store) {
     assert_eq!(codes(head.move_note(comment, &mv("answer", "好", None)).await), [("action".into(), "move_unknown")]);
     // The community answers (with a reason); the supervisor cannot answer for it.
     assert_eq!(codes(head.move_note(id, &mv("answer", "", None)).await), [("action".into(), "move_reason")]);
-    assert_eq!(codes(street.move_note(id, &mv("answer", "x", None)).await), [("action".into(), "move_not_yours")]);
+    assert_eq!(codes(street.move_note(id, &mv("answer", "x", None)).await), [("action".into(), "follow_up_not_yours")]);
     assert!(matches!(
         head.move_note(id, &mv("answer", "原因是转办", Some(99))).await,
         Err(StoreError::Conflict { .. })
     ));
     assert_eq!(head.move_note(id, &mv("answer", "原因是转办", Some(n.version))).await.expect("answer"), "answered");
     // Only the supervisor closes or sends back.
-    assert_eq!(codes(head.move_note(id, &mv("close", "", None)).await), [("action".into(), "move_not_yours")]);
+    assert_eq!(codes(head.move_note(id, &mv("close", "", None)).await), [("action".into(), "follow_up_not_yours")]);
     assert_eq!(street.move_note(id, &mv("reopen", "请附整改措施", None)).await.expect("reopen"), "open");
     head.move_note(id, &mv("answer", "整改措施：每周五集中反馈", None)).await.expect("answer again");
     assert_eq!(street.move_note(id, &mv("close", "", None)).await.expect("close"), "closed");
@@ -216,9 +223,21 @@ async fn follow_ups(store: Store) {
     let steps: Vec<&str> = n.history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(steps, ["answer", "reopen", "answer", "close"]);
 
+    // The district's follow-up is the district's to close, not the street's in between.
+    let district_actor = as_user(&store, "quminzheng").await;
+    let district = store.acting(&district_actor);
+    let from_above =
+        district.add_note(code(MAIN), &note("follow_up", "区里督办：请报送整改台账")).await.expect("district");
+    head.move_note(from_above, &mv("answer", "已报送", None)).await.expect("answer");
+    assert_eq!(
+        codes(street.move_note(from_above, &mv("close", "", None)).await),
+        [("action".into(), "follow_up_not_yours")]
+    );
+    assert_eq!(district.move_note(from_above, &mv("close", "", None)).await.expect("close"), "closed");
+
     // Lists: the street sees its communities' notes; a sibling community's staff see none of these.
     let (all, total) = street.notes(code("350103001000"), false, 50, 0).await.expect("notes");
-    assert_eq!((all.len(), total), (2, 2));
+    assert_eq!((all.len(), total), (3, 3));
     assert_eq!(street.notes(code("350103001000"), true, 50, 0).await.expect("open").1, 0);
     let sibling = as_user(&store, "minjiang").await;
     assert!(matches!(store.acting(&sibling).notes(code(MAIN), false, 50, 0).await, Err(StoreError::NotFound(_))));
@@ -255,16 +274,21 @@ async fn complaint_limits(store: Store) {
     let d = desk.complaint(id).await.expect("detail");
     let accepted = d.work.accepted_at.expect("accepted");
     assert_eq!(d.work.due_at, Some(due_at(&cal, accepted, Limit::WorkingDays(3))));
+    // Accepted ten days ago with a deadline still ahead (as a longer limit would have given it):
+    // answered now, it is in time by the deadline it was accepted with, though any recount with
+    // today's short limit from its acceptance would call it late.
+    let ten_days_ago = linli_store::now() - time::Duration::days(10);
+    store.backdate_complaint(id, ten_days_ago, linli_store::now() + time::Duration::days(1)).await.expect("backdate");
     let reply = MoveInput { action: "reply".into(), reason: "已增开窗口".into(), ..MoveInput::default() };
     desk.move_complaint(id, &reply).await.expect("reply");
     let d = desk.complaint(id).await.expect("detail");
     let replied = d.history.last().expect("history").at;
     assert_eq!(d.work.due_at, Some(due_at(&cal, replied, Limit::WorkingDays(4))));
-    // Answered within the limit it was accepted with, even after the limits change.
     head.set_complaint_limits(code(MAIN), ComplaintLimits { reply_days: 1, ..limits }).await.expect("set");
-    let months = head.service_figures(code(MAIN), 1).await.expect("figures");
-    let this = months.last().expect("this month");
-    assert_eq!((this.complaints, this.complaints_in_time, this.complaints_answered), (1, 1, 1));
+    assert!(due_at(&cal, ten_days_ago, Limit::WorkingDays(1)) < replied, "late by today's limit");
+    let months = head.service_figures(code(MAIN), 2).await.expect("figures");
+    let total = linli_store::oversight::MonthFigures::total("", months.iter());
+    assert_eq!((total.complaints, total.complaints_in_time, total.complaints_answered), (1, 1, 1));
 }
 
 async fn weekly_figures(store: Store) {

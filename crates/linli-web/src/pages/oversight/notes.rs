@@ -48,10 +48,14 @@ fn view(lang: Lang, me: &Me, n: Note) -> NoteView {
         _ => Party::Applicant,
     };
     let right = if party == Party::Owner { Action::Update } else { Action::Create };
-    let allowed = community.is_some_and(|c| {
-        me.actor.principal.check(Resource::FollowUp, Action::Update, &c).is_ok()
-            && me.actor.principal.check(Resource::FollowUp, right, &c).is_ok()
-    });
+    // Those above close only what their office (or one below it) assigned.
+    let judges = party == Party::Owner
+        || DivisionCode::parse(&n.author_node).is_ok_and(|a| me.actor.principal.node.is_none_or(|m| m.contains(&a)));
+    let allowed = judges
+        && community.is_some_and(|c| {
+            me.actor.principal.check(Resource::FollowUp, Action::Update, &c).is_ok()
+                && me.actor.principal.check(Resource::FollowUp, right, &c).is_ok()
+        });
     let moves = match (&n.state, allowed) {
         (Some(s), true) => FOLLOW_UP
             .moves_from(s, party)

@@ -179,6 +179,8 @@ fn question_views(lang: Lang, s: &Survey) -> Vec<QView> {
 /// One bar of a result chart.
 pub struct ResultBar {
     pub label: String,
+    /// The label cut to fit beside the bar (the whole one is in the bar's title and the table).
+    pub short: String,
     pub count: i64,
     pub pct: String,
     /// Width in the 300-unit chart.
@@ -207,7 +209,13 @@ fn result_views(lang: Lang, s: &Survey, tallies: Vec<Tally>) -> Vec<ResultView> 
                 .enumerate()
                 .map(|(n, ((_, label), c))| {
                     let share = if t.answered > 0 { *c as f64 / t.answered as f64 } else { 0.0 };
+                    let short = if label.chars().count() > 11 {
+                        format!("{}…", label.chars().take(10).collect::<String>())
+                    } else {
+                        label.clone()
+                    };
                     ResultBar {
+                        short,
                         label: label.clone(),
                         count: *c,
                         pct: format!("{:.1}%", share * 100.0),
@@ -244,6 +252,8 @@ struct DetailPage {
     can_delete: bool,
     category: bool,
     q: QuestionInput,
+    /// The title form: what was sent after a refusal, else what is stored.
+    f: SurveyInput,
     errors: FormErrors,
 }
 
@@ -253,6 +263,7 @@ async fn detail_page(
     me: &Me,
     id: uuid::Uuid,
     q: QuestionInput,
+    sent: Option<SurveyInput>,
     errors: FormErrors,
 ) -> Result<DetailPage, AppError> {
     let acting = state.store.acting(&me.actor);
@@ -273,6 +284,11 @@ async fn detail_page(
         can_delete: me.actor.principal.check(Resource::Survey, Action::Delete, &code).is_ok(),
         category: s.audience != "residents",
         q,
+        f: sent.unwrap_or_else(|| SurveyInput {
+            title: s.title.clone(),
+            intro: s.intro.clone(),
+            audience: s.audience.clone(),
+        }),
         errors,
         s,
     })
@@ -285,7 +301,9 @@ pub async fn detail(
     me: Me,
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    render(&detail_page(&state, &ctx, &me, id_param(&id)?, QuestionInput::default(), FormErrors::default()).await?)
+    render(
+        &detail_page(&state, &ctx, &me, id_param(&id)?, QuestionInput::default(), None, FormErrors::default()).await?,
+    )
 }
 
 /// A failed edit shows the editor again with the messages; anything else is an error page.
@@ -295,12 +313,13 @@ async fn again(
     me: &Me,
     id: uuid::Uuid,
     q: QuestionInput,
+    sent: Option<SurveyInput>,
     e: StoreError,
 ) -> Result<Response, AppError> {
     match e {
         e @ (StoreError::Invalid(_) | StoreError::Conflict { .. }) => {
             let errors = FormErrors::from_error(&AppError::from(e), ctx.lang);
-            render_with(StatusCode::UNPROCESSABLE_ENTITY, &detail_page(state, ctx, me, id, q, errors).await?)
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &detail_page(state, ctx, me, id, q, sent, errors).await?)
         }
         e => Err(e.into()),
     }
@@ -317,7 +336,7 @@ pub async fn update(
     let id = id_param(&id)?;
     match state.store.acting(&me.actor).update_survey(id, &f).await {
         Ok(()) => Ok(done(jar, &ctx, "flash.saved", &format!("/surveys/{id}"))),
-        Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), e).await,
+        Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), Some(f), e).await,
     }
 }
 
@@ -332,7 +351,7 @@ pub async fn add_question(
     let id = id_param(&id)?;
     match state.store.acting(&me.actor).edit_questions(id, QuestionEdit::Add(&q)).await {
         Ok(()) => Ok(done(jar, &ctx, "flash.question_added", &format!("/surveys/{id}#add-question"))),
-        Err(e) => again(&state, &ctx, &me, id, q, e).await,
+        Err(e) => again(&state, &ctx, &me, id, q, None, e).await,
     }
 }
 
@@ -361,7 +380,7 @@ pub async fn edit_question(
     };
     match state.store.acting(&me.actor).edit_questions(id, edit).await {
         Ok(()) => Ok(done(jar, &ctx, "flash.saved", &format!("/surveys/{id}#questions"))),
-        Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), e).await,
+        Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), None, e).await,
     }
 }
 
@@ -394,7 +413,7 @@ pub async fn step(
     };
     match result {
         Ok((key, to)) => done_to(key, to),
-        Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), e).await,
+        Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), None, e).await,
     }
 }
 
