@@ -38,7 +38,7 @@ const OTHER_DISTRIBUTION: [(&str, &str); 3] =
     [("audit_head", "chain"), ("audit_log", "chain"), ("user_session", "token_hash")];
 
 /// Tables that belong to one community but lack the column today (docs/SCALING.md, "changes").
-const NEEDS_COMMUNITY_CODE: [&str; 1] = ["supervision_note_event"];
+const NEEDS_COMMUNITY_CODE: [&str; 0] = [];
 
 /// Why a statement may touch a distributed table without pinning it to a community.
 #[derive(Debug, Clone, Copy)]
@@ -58,22 +58,6 @@ enum Why {
 /// (a fragment of the statement, lower-case with single spaces; why it is allowed). Each is a
 /// known change for the move to Citus, listed in docs/SCALING.md.
 const EXCEPTIONS: &[(&str, Why)] = &[
-    // A worker's queue: work_item pinned, its service_request reached by id.
-    ("from work_item w join service_request r on r.work_item_id = w.id where w.community_code = $1", Why::JoinById),
-    // Resident search (list and count): resident pinned (or by the subtree prefix); household,
-    // building, and the tag and grid subqueries reached by id.
-    (
-        "from resident r join household h on h.id = r.household_id join building b on b.id = h.building_id \
-         where r.community_code like $1",
-        Why::JoinById,
-    ),
-    // Complaint lists of a community or street, and the complaint figures (first reply by subquery).
-    ("from work_item w join complaint c on c.work_item_id = w.id where w.community_code like $1", Why::JoinById),
-    (
-        "(select min(e.at) from work_item_event e where e.work_item_id = w.id and e.action = 'reply'), c.reply_due_at \
-         from work_item w join complaint c on c.work_item_id = w.id where w.community_code = $1",
-        Why::JoinById,
-    ),
     // A request's page, a move: the link carries only the id.
     ("from work_item w where w.id = $1 and w.kind = 'service_request'", Why::EntryById),
     // A visit is recorded from the household's page.

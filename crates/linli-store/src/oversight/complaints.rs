@@ -384,21 +384,28 @@ impl Acting<'_> {
     /// open first by deadline.
     pub async fn complaints(&self, node: DivisionCode, open_only: bool) -> StoreResult<Vec<ComplaintRow>> {
         self.check(Resource::Oversight, Action::Read, &node)?;
-        let pattern = format!("{}%", node.subtree_prefix());
         let community_level = node.level() == Level::Community;
-        Ok(on_db!(self.store, |pool| {
-            sqlx::query_as(
+        // A community's own list binds its code as an equality, which the queue index serves; a
+        // street's or district's escalated ones match the subtree's prefix.
+        let (scope, bound) = if community_level {
+            ("w.community_code = $1", node.to_string())
+        } else {
+            ("w.community_code LIKE $1", format!("{}%", node.subtree_prefix()))
+        };
+        let sql = format!(
             "SELECT w.id, w.community_code, w.number, w.state, c.subject, c.channel, w.owner_name, w.due_at, w.created_at \
-             FROM work_item w JOIN complaint c ON c.work_item_id = w.id \
-             WHERE w.community_code LIKE $1 AND w.kind = 'complaint' AND ($2 = 0 OR w.state <> 'closed') \
+             FROM work_item w JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code \
+             WHERE {scope} AND w.kind = 'complaint' AND ($2 = 0 OR w.state <> 'closed') \
              AND ($3 = 1 OR c.escalated_to IS NOT NULL) \
              ORDER BY w.state = 'closed', w.due_at, w.created_at DESC LIMIT 500"
-        )
-        .bind(&pattern)
-        .bind(i64::from(open_only))
-        .bind(i64::from(community_level))
-        .fetch_all(pool)
-        .await
+        );
+        Ok(on_db!(self.store, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(&bound)
+                .bind(i64::from(open_only))
+                .bind(i64::from(community_level))
+                .fetch_all(pool)
+                .await
         })?)
     }
 
@@ -409,7 +416,7 @@ impl Acting<'_> {
         Ok(on_db!(self.store, |pool| {
             sqlx::query_as(
             "SELECT w.id, w.community_code, w.number, w.state, c.subject, c.channel, w.owner_name, w.due_at, w.created_at \
-             FROM work_item w JOIN complaint c ON c.work_item_id = w.id WHERE c.user_id = $1 ORDER BY w.created_at DESC LIMIT 100"
+             FROM work_item w JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code WHERE c.user_id = $1 ORDER BY w.created_at DESC LIMIT 100"
         )
         .bind(me)
         .fetch_all(pool)

@@ -292,8 +292,8 @@ impl crate::Store {
         type Comp = (Uuid, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>);
         let complaints: Vec<Comp> = on_db!(self, |pool| {
             sqlx::query_as(
-            "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.action = 'reply'), \
-             c.reply_due_at FROM work_item w JOIN complaint c ON c.work_item_id = w.id WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"
+            "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.community_code = w.community_code AND e.action = 'reply'), \
+             c.reply_due_at FROM work_item w JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"
         )
         .bind(community.as_str())
         .bind(Ts(start))

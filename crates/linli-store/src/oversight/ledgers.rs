@@ -162,7 +162,7 @@ impl Acting<'_> {
         Ok(on_db!(self.store, |pool| {
             sqlx::query_as(
             "SELECT w.number, r.item_name, r.applicant_name, r.source, w.state, w.owner_name, w.created_at, w.accepted_at, \
-             w.due_at, w.closed_at, g.level AS rating FROM work_item w JOIN service_request r ON r.work_item_id = w.id \
+             w.due_at, w.closed_at, g.level AS rating FROM work_item w JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code \
              LEFT JOIN rating g ON g.work_item_id = w.id \
              WHERE w.community_code = $1 AND w.created_at >= $2 AND w.created_at < $3 ORDER BY w.created_at, w.number"
         )
@@ -183,8 +183,8 @@ impl Acting<'_> {
         Ok(on_db!(self.store, |pool| {
             sqlx::query_as(
             "SELECT w.number, w.created_at, c.channel, c.subject, w.state, \
-             (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.action = 'reply') AS first_reply, \
-             c.escalated_to, c.reply_due_at FROM work_item w JOIN complaint c ON c.work_item_id = w.id \
+             (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.community_code = w.community_code AND e.action = 'reply') AS first_reply, \
+             c.escalated_to, c.reply_due_at FROM work_item w JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code \
              WHERE w.community_code = $1 AND w.created_at >= $2 AND w.created_at < $3 ORDER BY w.created_at, w.number"
         )
         .bind(community.as_str())
@@ -197,9 +197,10 @@ impl Acting<'_> {
 
     pub async fn rating_ledger(&self, community: DivisionCode, period: Period) -> StoreResult<Vec<RatingLedgerRow>> {
         let (from, to) = self.ledger_bounds(community, period).await?;
-        Ok(on_db!(self.store, |pool| sqlx::query_as(
+        Ok(on_db!(self.store, |pool| {
+            sqlx::query_as(
             "SELECT g.created_at, w.number, r.item_name, g.level, g.channel, g.comment, x.state AS rectification_state \
-             FROM rating g JOIN work_item w ON w.id = g.work_item_id JOIN service_request r ON r.work_item_id = w.id \
+             FROM rating g JOIN work_item w ON w.id = g.work_item_id JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code \
              LEFT JOIN rectification y ON y.rating_id = g.id LEFT JOIN work_item x ON x.id = y.work_item_id \
              WHERE g.community_code = $1 AND g.created_at >= $2 AND g.created_at < $3 ORDER BY g.created_at"
         )
@@ -207,7 +208,8 @@ impl Acting<'_> {
         .bind(Ts(from))
         .bind(Ts(to))
         .fetch_all(pool)
-        .await)?)
+        .await
+        })?)
     }
 
     pub async fn visit_ledger(&self, community: DivisionCode, period: Period) -> StoreResult<Vec<VisitLedgerRow>> {

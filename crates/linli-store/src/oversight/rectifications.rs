@@ -92,7 +92,7 @@ impl Acting<'_> {
         .await)?;
         let (request_number, item_name): (String, String) = on_db!(self.store, |pool| {
             sqlx::query_as(
-            "SELECT w.number, r.item_name FROM work_item w JOIN service_request r ON r.work_item_id = w.id WHERE w.id = $1"
+            "SELECT w.number, r.item_name FROM work_item w JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code WHERE w.id = $1"
         )
         .bind(request)
         .fetch_one(pool)

@@ -108,10 +108,11 @@ pub struct ExportRow {
 
 pub(crate) const SUMMARY_SELECT: &str = "SELECT r.id, r.community_code, r.household_id, b.name AS building_name, h.unit, h.room, \
      r.name, r.gender, r.birth_date, r.document_kind, r.document_enc, r.phone_enc, r.residence_type, r.relation, r.status, \
-     (SELECT string_agg(t.tag, ' ') FROM resident_tag t WHERE t.resident_id = r.id) AS tags, \
+     (SELECT string_agg(t.tag, ' ') FROM resident_tag t WHERE t.resident_id = r.id AND t.community_code = r.community_code) AS tags, \
      r.birth_date AS birth, r.ethnicity, r.employment, r.disability_kind, r.disability_grade, \
-     (SELECT g.name FROM grid g WHERE g.id = b.grid_id) AS grid_name, r.note \
-     FROM resident r JOIN household h ON h.id = r.household_id JOIN building b ON b.id = h.building_id";
+     (SELECT g.name FROM grid g WHERE g.id = b.grid_id AND g.community_code = b.community_code) AS grid_name, r.note \
+     FROM resident r JOIN household h ON h.id = r.household_id AND h.community_code = r.community_code \
+     JOIN building b ON b.id = h.building_id AND b.community_code = h.community_code";
 
 /// SQLite spells `string_agg` as `group_concat`.
 fn for_engine(store: &crate::Store, sql: &str) -> String {
@@ -227,12 +228,20 @@ impl Acting<'_> {
             _ => (None, None),
         };
         let recorded_tag = q.tag.clone().filter(|t| !matches!(t.as_str(), "elderly_60" | "elderly_80" | "minor" | ""));
-        let filter = "WHERE r.community_code LIKE $1 AND ($2 IS NULL OR r.community_code = $2) \
+        // With a community, an equality the (community, status, birth) index serves; `$2 IS NULL OR`
+        // would hide it from both planners and scan every resident of the database.
+        let scope = if q.community.is_some() {
+            "WHERE r.community_code LIKE $1 AND r.community_code = $2"
+        } else {
+            "WHERE r.community_code LIKE $1 AND $2 IS NULL"
+        };
+        let filter = " \
              AND ($3 IS NULL OR r.status = $3) \
              AND ($4 IS NULL OR r.name LIKE $4 ESCAPE '\\' OR b.name LIKE $5 ESCAPE '\\' OR (h.unit || h.room) LIKE $5 ESCAPE '\\') \
              AND ($6 IS NULL OR r.pinyin LIKE $6 OR r.initials LIKE $6) \
              AND ($7 IS NULL OR r.document_tail = $7 OR r.phone_tail = $7 OR h.room = $13) \
-             AND ($8 IS NULL OR EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id AND t.tag = $8)) \
+             AND ($8 IS NULL OR EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id \
+                  AND t.community_code = r.community_code AND t.tag = $8)) \
              AND ($9 IS NULL OR r.birth_date <= $9) AND ($10 IS NULL OR r.birth_date >= $10) \
              AND ($11 IS NULL OR h.building_id = $11) AND ($12 IS NULL OR b.grid_id = $12)";
         let order = match q.sort {
@@ -244,9 +253,11 @@ impl Acting<'_> {
             Sort::Name => "r.pinyin, r.name",
             Sort::Age => "r.birth_date, r.name",
         };
-        let list = for_engine(self.store, &format!("{SUMMARY_SELECT} {filter} ORDER BY {order} LIMIT $14 OFFSET $15"));
+        let list =
+            for_engine(self.store, &format!("{SUMMARY_SELECT} {scope}{filter} ORDER BY {order} LIMIT $14 OFFSET $15"));
         let count = format!(
-            "SELECT count(*) FROM resident r JOIN household h ON h.id = r.household_id JOIN building b ON b.id = h.building_id {filter}"
+            "SELECT count(*) FROM resident r JOIN household h ON h.id = r.household_id AND h.community_code = r.community_code \
+             JOIN building b ON b.id = h.building_id AND b.community_code = h.community_code {scope}{filter}"
         );
         let pattern = self.scope_pattern();
         let community = q.community.map(|c| c.to_string());

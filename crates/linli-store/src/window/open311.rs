@@ -43,7 +43,7 @@ pub struct PublicFilter {
 const COLUMNS: &str = "w.number, w.state, i.code AS item_code, r.item_name, r.source, \
      r.description, '' AS address, \
      w.created_at, w.updated_at, w.due_at, r.token \
-     FROM work_item w JOIN service_request r ON r.work_item_id = w.id JOIN service_item i ON i.id = r.item_id";
+     FROM work_item w JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code JOIN service_item i ON i.id = r.item_id";
 
 impl Store {
     /// A community's requests, newest first, filtered as GeoReport v2 allows.

@@ -619,7 +619,7 @@ impl Acting<'_> {
         let rows: Vec<Row> = on_db!(self.store, |pool| sqlx::query_as(
             "SELECT w.id, w.number, w.state, r.item_name, r.applicant_name, w.owner_name, r.source, w.created_at, \
              w.due_at, w.accepted_at, count(*) OVER () AS total \
-             FROM work_item w JOIN service_request r ON r.work_item_id = w.id \
+             FROM work_item w JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code \
              WHERE w.community_code = $1 AND w.kind = 'service_request' \
              AND w.state IN ($2, $3, $4, $5, $6, $7, $8, $9) \
              AND ($10 IS NULL OR w.owner_id = $10) \
@@ -710,14 +710,16 @@ impl Acting<'_> {
         self.check_right(Resource::Application, Action::Read)?;
         let Some(me) = self.actor.user_id() else { return Err(StoreError::Forbidden) };
         type Row = (Uuid, String, String, String, String, String, OffsetDateTime, Option<OffsetDateTime>);
-        let rows: Vec<Row> = on_db!(self.store, |pool| sqlx::query_as(
+        let rows: Vec<Row> = on_db!(self.store, |pool| {
+            sqlx::query_as(
             "SELECT w.id, w.number, w.state, r.item_name, r.applicant_name, r.source, w.created_at, w.due_at \
-                 FROM work_item w JOIN service_request r ON r.work_item_id = w.id \
+                 FROM work_item w JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code \
                  WHERE r.applicant_user_id = $1 ORDER BY w.created_at DESC LIMIT 200"
         )
         .bind(me)
         .fetch_all(pool)
-        .await)?;
+        .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(id, number, state, item_name, applicant_name, source, created_at, due_at)| QueueRow {
@@ -774,13 +776,15 @@ impl crate::Store {
             due_at: Option<OffsetDateTime>,
             closed_at: Option<OffsetDateTime>,
         }
-        let row: Option<Row> = on_db!(self, |pool| sqlx::query_as(
+        let row: Option<Row> = on_db!(self, |pool| {
+            sqlx::query_as(
             "SELECT w.id, w.number, w.state, r.item_name, r.applicant_name, r.phone_idx, r.missing, w.created_at, \
-             w.due_at, w.closed_at FROM work_item w JOIN service_request r ON r.work_item_id = w.id WHERE w.number = $1"
+             w.due_at, w.closed_at FROM work_item w JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code WHERE w.number = $1"
         )
         .bind(number.trim())
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         let row = row.ok_or(StoreError::NotFound("service request"))?;
         if self.keys()?.blind_index(phone.as_str()) != row.phone_idx {
             return Err(StoreError::NotFound("service request"));
