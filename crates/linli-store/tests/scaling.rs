@@ -50,9 +50,6 @@ enum Why {
     /// By primary key of a row whose community the operation already read: on Citus add
     /// `AND community_code = $n` (already bound in the caller) so it routes to one shard.
     KnownCommunity,
-    /// The first table is pinned, the others are reached by id: on Citus the join needs
-    /// `x.community_code = y.community_code` (and the foreign keys must include it).
-    JoinById,
 }
 
 /// (a fragment of the statement, lower-case with single spaces; why it is allowed). Each is a

@@ -359,6 +359,10 @@ impl Acting<'_> {
                 qs.swap(i, i + 1);
                 "move"
             }
+            QuestionEdit::Replace(i, input) if i < qs.len() => {
+                qs[i] = input.validate()?;
+                "change"
+            }
             _ => return Err(StoreError::NotFound("question")),
         };
         let body = serde_json::to_string(&qs).map_err(|e| StoreError::Db(sqlx::Error::Encode(e.into())))?;
@@ -652,4 +656,6 @@ pub enum QuestionEdit<'a> {
     Remove(usize),
     Up(usize),
     Down(usize),
+    /// Corrects the question at the index (its wording, kind, options or whether it is required).
+    Replace(usize, &'a QuestionInput),
 }

@@ -69,9 +69,17 @@ async fn surveys_for_residents(store: Store) {
         [("options".into(), "too_few")]
     );
     assert!(matches!(desk.edit_questions(id, QuestionEdit::Remove(9)).await, Err(StoreError::NotFound(_))));
+    // A mistake is corrected in place, checked like a new question.
+    desk.edit_questions(id, QuestionEdit::Replace(2, &question("scale", "环境卫生状况", "", false)))
+        .await
+        .expect("fix");
+    assert_eq!(
+        codes(desk.edit_questions(id, QuestionEdit::Replace(0, &question("single", "", "甲\n乙", true))).await),
+        [("prompt".into(), "required")]
+    );
     let s = desk.survey(id).await.expect("survey");
     let prompts: Vec<&str> = s.questions.iter().map(|q| q.prompt.as_str()).collect();
-    assert_eq!(prompts, ["总体评价", "建议", "环境卫生"]);
+    assert_eq!(prompts, ["总体评价", "建议", "环境卫生状况"]);
     assert!(matches!(resident.survey_for_me(id).await, Err(StoreError::NotFound(_))));
     assert!(resident.my_surveys().await.expect("mine").is_empty());
 

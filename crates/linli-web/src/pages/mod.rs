@@ -128,6 +128,7 @@ pub fn router() -> Router<AppState> {
         .route("/surveys/{id}", get(oversight::surveys::detail).post(oversight::surveys::update))
         .route("/surveys/{id}/questions", post(oversight::surveys::add_question))
         .route("/surveys/{id}/question", post(oversight::surveys::edit_question))
+        .route("/surveys/{id}/questions/{index}", post(oversight::surveys::change_question))
         .route("/surveys/{id}/step", post(oversight::surveys::step))
         .route("/surveys/{id}/slips", get(oversight::surveys::slips))
         .route("/surveys/{id}/paper", get(oversight::surveys::paper_form).post(oversight::surveys::paper_submit))

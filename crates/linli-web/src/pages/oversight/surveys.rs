@@ -154,6 +154,8 @@ pub struct QView {
     pub required: bool,
     /// (value, label).
     pub options: Vec<(String, String)>,
+    /// The options as typed, one per line, for the correction form.
+    pub typed_options: String,
 }
 
 fn question_views(lang: Lang, s: &Survey) -> Vec<QView> {
@@ -166,6 +168,7 @@ fn question_views(lang: Lang, s: &Survey) -> Vec<QView> {
             kind_word: i18n::t(lang, &format!("survey.kind.{}", q.kind.as_str())),
             prompt: q.prompt.clone(),
             required: q.required,
+            typed_options: q.options.join("\n"),
             options: match q.kind {
                 QuestionKind::Scale => (1..=5)
                     .map(|n| (n.to_string(), format!("{n} {}", i18n::t(lang, &format!("survey.scale.{n}")))))
@@ -337,6 +340,22 @@ pub async fn update(
     match state.store.acting(&me.actor).update_survey(id, &f).await {
         Ok(()) => Ok(done(jar, &ctx, "flash.saved", &format!("/surveys/{id}"))),
         Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), Some(f), e).await,
+    }
+}
+
+/// Corrects one question of a draft.
+pub async fn change_question(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    me: Me,
+    jar: CookieJar,
+    Path((id, index)): Path<(String, usize)>,
+    Form(q): Form<QuestionInput>,
+) -> Result<Response, AppError> {
+    let id = id_param(&id)?;
+    match state.store.acting(&me.actor).edit_questions(id, QuestionEdit::Replace(index, &q)).await {
+        Ok(()) => Ok(done(jar, &ctx, "flash.saved", &format!("/surveys/{id}#questions"))),
+        Err(e) => again(&state, &ctx, &me, id, QuestionInput::default(), None, e).await,
     }
 }
 
