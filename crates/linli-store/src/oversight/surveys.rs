@@ -17,6 +17,21 @@ use crate::node::stored_code;
 use crate::register::ResidentQuery;
 use crate::{Store, StoreError, StoreResult, Ts, now};
 
+/// Runs one audited statement that only applies while the survey is still in the state the
+/// caller saw; when it matched no row (a colleague moved the survey first), fails with `$stale`.
+macro_rules! in_state {
+    ($acting:expr, $entry:expr, $stale:expr, |$tx:ident| $query:block) => {{
+        let mut stale = false;
+        audited!($acting, $entry, |$tx| {
+            if $query.execute(&mut *$tx).await?.rows_affected() == 0 {
+                stale = true;
+                return Err(sqlx::Error::RowNotFound);
+            }
+        })
+        .map_err(|e| if stale { $stale } else { StoreError::from(e) })
+    }};
+}
+
 /// Invitations a category survey may send at once (a large community's elderly fit easily).
 pub const MAX_INVITATIONS: i64 = 20_000;
 
@@ -308,24 +323,13 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "title": f.title }),
         );
-        let mut stale = false;
-        audited!(self, &entry, |tx| {
-            let n = sqlx::query(
-                "UPDATE survey SET title = $2, intro = $3, audience = $4 WHERE id = $1 AND state = 'draft'",
-            )
-            .bind(id)
-            .bind(&f.title)
-            .bind(&f.intro)
-            .bind(audience_code(&f.audience))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 0 {
-                stale = true;
-                return Err(sqlx::Error::RowNotFound);
-            }
-        })
-        .map_err(|e| if stale { not_draft() } else { e.into() })?;
+        in_state!(self, &entry, not_draft(), |tx| {
+            sqlx::query("UPDATE survey SET title = $2, intro = $3, audience = $4 WHERE id = $1 AND state = 'draft'")
+                .bind(id)
+                .bind(&f.title)
+                .bind(&f.intro)
+                .bind(audience_code(&f.audience))
+        })?;
         Ok(())
     }
 
@@ -374,24 +378,14 @@ impl Acting<'_> {
             json!({ "edit": what, "questions": qs.len() }),
         );
         let before = serde_json::to_string(&s.questions).map_err(|e| StoreError::Db(sqlx::Error::Encode(e.into())))?;
-        let mut stale = false;
-        audited!(self, &entry, |tx| {
-            // Only over the questions this edit was made from: a colleague's edit in between
-            // makes this one stale instead of silently lost, and an index never hits the wrong one.
-            let n =
-                sqlx::query("UPDATE survey SET questions = $2 WHERE id = $1 AND state = 'draft' AND questions = $3")
-                    .bind(id)
-                    .bind(&body)
-                    .bind(&before)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-            if n == 0 {
-                stale = true;
-                return Err(sqlx::Error::RowNotFound);
-            }
-        })
-        .map_err(|e| if stale { StoreError::Conflict { what: "survey", field: "version" } } else { e.into() })?;
+        // Only over the questions this edit was made from: a colleague's edit in between
+        // makes this one stale instead of silently lost, and an index never hits the wrong one.
+        in_state!(self, &entry, StoreError::Conflict { what: "survey", field: "version" }, |tx| {
+            sqlx::query("UPDATE survey SET questions = $2 WHERE id = $1 AND state = 'draft' AND questions = $3")
+                .bind(id)
+                .bind(&body)
+                .bind(&before)
+        })?;
         Ok(())
     }
 
@@ -408,19 +402,9 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "title": s.title }),
         );
-        let mut stale = false;
-        audited!(self, &entry, |tx| {
-            let n = sqlx::query("DELETE FROM survey WHERE id = $1 AND state = 'draft'")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 0 {
-                stale = true;
-                return Err(sqlx::Error::RowNotFound);
-            }
-        })
-        .map_err(|e| if stale { not_draft() } else { e.into() })?;
+        in_state!(self, &entry, not_draft(), |tx| {
+            sqlx::query("DELETE FROM survey WHERE id = $1 AND state = 'draft'").bind(id)
+        })?;
         Ok(())
     }
 
@@ -504,20 +488,11 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "responses": s.responses }),
         );
-        let mut stale = false;
-        audited!(self, &entry, |tx| {
-            let n = sqlx::query("UPDATE survey SET state = 'closed', closed_at = $2 WHERE id = $1 AND state = 'open'")
+        in_state!(self, &entry, StoreError::Invalid(Invalid::one("", "survey_not_open")), |tx| {
+            sqlx::query("UPDATE survey SET state = 'closed', closed_at = $2 WHERE id = $1 AND state = 'open'")
                 .bind(id)
                 .bind(Ts(now()))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 0 {
-                stale = true;
-                return Err(sqlx::Error::RowNotFound);
-            }
-        })
-        .map_err(|e| if stale { StoreError::Invalid(Invalid::one("", "survey_not_open")) } else { e.into() })?;
+        })?;
         Ok(())
     }
 

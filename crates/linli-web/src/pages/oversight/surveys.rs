@@ -527,8 +527,21 @@ fn answer_page(ctx: &Ctx, s: Survey, action: String, code: String) -> AnswerPage
     }
 }
 
-/// Shows the form again after a refusal: what was sent stays filled in.
-fn refused(mut p: AnswerPage, ctx: &Ctx, e: StoreError, sent: Vec<(String, String)>) -> Result<Response, AppError> {
+/// The page after an answer was sent: thanks, or the form again after a refusal with what
+/// was sent still filled in.
+fn answered(
+    mut p: AnswerPage,
+    ctx: &Ctx,
+    result: Result<uuid::Uuid, StoreError>,
+    sent: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let e = match result {
+        Ok(_) => {
+            p.thanks = true;
+            return render_with(StatusCode::OK, &p);
+        }
+        Err(e) => e,
+    };
     match e {
         StoreError::Conflict { .. } => {
             p.answered = true;
@@ -569,14 +582,8 @@ pub async fn paper_submit(
     let s = acting.survey(id).await?;
     let mut p = answer_page(&ctx, s, format!("/surveys/{id}/paper"), String::new());
     p.paper = true;
-    match acting.record_paper_response(id, &form).await {
-        Ok(_) => {
-            // Ready for the next paper form.
-            p.thanks = true;
-            render_with(StatusCode::OK, &p)
-        }
-        Err(e) => refused(p, &ctx, e, form),
-    }
+    // Saved: the same empty form again, ready for the next paper questionnaire.
+    answered(p, &ctx, acting.record_paper_response(id, &form).await, form)
 }
 
 #[derive(Template)]
@@ -618,14 +625,8 @@ pub async fn my_submit(
     let id = id_param(&id)?;
     let acting = state.store.acting(&me.actor);
     let (s, _) = acting.survey_for_me(id).await?;
-    let mut p = answer_page(&ctx, s, format!("/my/surveys/{id}"), String::new());
-    match acting.answer_survey(id, &form).await {
-        Ok(_) => {
-            p.thanks = true;
-            render_with(StatusCode::OK, &p)
-        }
-        Err(e) => refused(p, &ctx, e, form),
-    }
+    let p = answer_page(&ctx, s, format!("/my/surveys/{id}"), String::new());
+    answered(p, &ctx, acting.answer_survey(id, &form).await, form)
 }
 
 #[derive(Template)]
@@ -678,12 +679,6 @@ pub async fn answer_by_code(
     let code = form.iter().find(|(k, _)| k == "code").map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
     state.limits.lookup(ctx.ip.as_deref(), &code)?;
     let (s, _) = state.store.survey_by_code(&code).await.map_err(|_| AppError::NotFound)?;
-    let mut p = answer_page(&ctx, s, "/survey".into(), code.clone());
-    match state.store.answer_by_code(&code, &form).await {
-        Ok(_) => {
-            p.thanks = true;
-            render_with(StatusCode::OK, &p)
-        }
-        Err(e) => refused(p, &ctx, e, form),
-    }
+    let p = answer_page(&ctx, s, "/survey".into(), code.clone());
+    answered(p, &ctx, state.store.answer_by_code(&code, &form).await, form)
 }
