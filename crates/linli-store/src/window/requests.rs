@@ -614,36 +614,68 @@ impl Acting<'_> {
             created_at: OffsetDateTime,
             due_at: Option<OffsetDateTime>,
             accepted_at: Option<OffsetDateTime>,
-            total: i64,
         }
-        let rows: Vec<Row> = on_db!(self.store, |pool| sqlx::query_as(
-            "SELECT w.id, w.number, w.state, r.item_name, r.applicant_name, w.owner_name, r.source, w.created_at, \
-             w.due_at, w.accepted_at, count(*) OVER () AS total \
-             FROM work_item w JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code \
-             WHERE w.community_code = $1 AND w.kind = 'service_request' \
-             AND w.state IN ($2, $3, $4, $5, $6, $7, $8, $9) \
-             AND ($10 IS NULL OR w.owner_id = $10) \
-             AND ($11 = '' OR w.number LIKE $12 ESCAPE '\\' OR lower(r.applicant_name) LIKE $12 ESCAPE '\\' \
-                  OR lower(r.item_name) LIKE $12 ESCAPE '\\') \
-             ORDER BY w.due_at IS NULL, w.due_at, w.created_at LIMIT $13 OFFSET $14"
-        )
-        .bind(community.as_str())
-        .bind(&padded[0])
-        .bind(&padded[1])
-        .bind(&padded[2])
-        .bind(&padded[3])
-        .bind(&padded[4])
-        .bind(&padded[5])
-        .bind(&padded[6])
-        .bind(&padded[7])
-        .bind(mine)
-        .bind(&text)
-        .bind(&pattern)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await)?;
-        let total = rows.first().map_or(0, |r| r.total);
+        // Without a search word the page is chosen from work_item alone and only its twenty rows
+        // are joined, and the total is an index-only count: a window function or a join over
+        // every open request would read them all for each page.
+        // As many placeholders as states: with one state the planners walk the queue-order index
+        // and stop after a page; the unused ones up to $9 stay bound and are ignored.
+        let placeholders: Vec<String> = (2..2 + states.len().clamp(1, 8)).map(|i| format!("${i}")).collect();
+        let filter = format!(
+            "w.community_code = $1 AND w.kind = 'service_request' AND w.state IN ({}) \
+             AND ($10 IS NULL OR w.owner_id = $10)",
+            placeholders.join(", ")
+        );
+        const COLUMNS: &str = "w.id, w.number, w.state, r.item_name, r.applicant_name, w.owner_name, r.source, \
+             w.created_at, w.due_at, w.accepted_at";
+        const ORDER: &str = "w.due_at IS NULL, w.due_at, w.created_at";
+        const JOIN: &str = "JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code";
+        const MATCH: &str = "($11 = '' OR w.number LIKE $12 ESCAPE '\\' OR lower(r.applicant_name) LIKE $12 ESCAPE '\\' \
+             OR lower(r.item_name) LIKE $12 ESCAPE '\\')";
+        let (page, count) = if text.is_empty() {
+            (
+                format!(
+                    "SELECT {COLUMNS} FROM (SELECT * FROM work_item w WHERE {filter} AND $11 = $12 ORDER BY {ORDER} \
+                     LIMIT $13 OFFSET $14) w {JOIN} ORDER BY {ORDER}"
+                ),
+                format!("SELECT count(*) FROM work_item w WHERE {filter} AND $11 = $12"),
+            )
+        } else {
+            (
+                format!(
+                    "SELECT {COLUMNS} FROM work_item w {JOIN} WHERE {filter} AND {MATCH} ORDER BY {ORDER} LIMIT $13 OFFSET $14"
+                ),
+                format!("SELECT count(*) FROM work_item w {JOIN} WHERE {filter} AND {MATCH}"),
+            )
+        };
+        // Without a word, `$11 = $12` binds both as the same empty text so both engines see the
+        // parameters used.
+        let pattern = if text.is_empty() { String::new() } else { pattern };
+        macro_rules! binds {
+            ($query:expr) => {
+                $query
+                    .bind(community.as_str())
+                    .bind(&padded[0])
+                    .bind(&padded[1])
+                    .bind(&padded[2])
+                    .bind(&padded[3])
+                    .bind(&padded[4])
+                    .bind(&padded[5])
+                    .bind(&padded[6])
+                    .bind(&padded[7])
+                    .bind(mine)
+                    .bind(&text)
+                    .bind(&pattern)
+            };
+        }
+        let rows: Vec<Row> = on_db!(self.store, |pool| binds!(sqlx::query_as(sqlx::AssertSqlSafe(page.as_str())))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await)?;
+        let total: i64 = on_db!(self.store, |pool| binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.as_str())))
+            .fetch_one(pool)
+            .await)?;
         let cal = self.store.calendar().await?;
         let t = now();
         let out = rows
