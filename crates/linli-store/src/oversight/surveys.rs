@@ -418,26 +418,14 @@ impl Acting<'_> {
         if s.questions.is_empty() {
             return Err(StoreError::Invalid(Invalid::one("", "survey_no_questions")));
         }
-        let community = stored_code(&s.community_code)?;
         let members = if s.audience == "residents" {
             Vec::new()
         } else {
-            let q = ResidentQuery {
-                community: Some(community),
-                tag: Some(s.audience.clone()),
-                limit: MAX_INVITATIONS + 1,
-                ..ResidentQuery::default()
-            };
-            let (rows, total) = self.residents(&q).await?;
-            if total > MAX_INVITATIONS {
-                return Err(StoreError::Invalid(Invalid(vec![
-                    FieldError::new("audience", "survey_audience_too_large").with("max", MAX_INVITATIONS),
-                ])));
-            }
+            let rows = self.category_members(&s).await?;
             if rows.is_empty() {
                 return Err(StoreError::Invalid(Invalid::one("audience", "survey_audience_empty")));
             }
-            rows.into_iter().map(|r| (crate::secret::short_code(), r.id)).collect()
+            rows.into_iter().map(|r| (crate::secret::short_code(), r)).collect()
         };
         let entry = Entry::new(
             s.community_code.clone(),
@@ -473,6 +461,73 @@ impl Acting<'_> {
         })
         .map_err(|e| if stale { not_draft() } else { e.into() })?;
         Ok(members.len() as i64)
+    }
+
+    /// Who is in a category survey's category today, by the register.
+    async fn category_members(&self, s: &Survey) -> StoreResult<Vec<Uuid>> {
+        let q = ResidentQuery {
+            community: Some(stored_code(&s.community_code)?),
+            tag: Some(s.audience.clone()),
+            limit: MAX_INVITATIONS + 1,
+            ..ResidentQuery::default()
+        };
+        let (rows, total) = self.residents(&q).await?;
+        if total > MAX_INVITATIONS {
+            return Err(StoreError::Invalid(Invalid(vec![
+                FieldError::new("audience", "survey_audience_too_large").with("max", MAX_INVITATIONS),
+            ])));
+        }
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Slips for those who joined an open category survey's category after it was published
+    /// (moved in, turned 60 …); returns how many were made. Those who left keep theirs.
+    pub async fn invite_newcomers(&self, id: Uuid) -> StoreResult<i64> {
+        let s = self.survey_for(id, Action::Update).await?;
+        if s.state != "open" || s.audience == "residents" {
+            return Err(StoreError::Invalid(Invalid::one("", "survey_not_open")));
+        }
+        let invited: Vec<Uuid> = on_db!(self.store, |pool| sqlx::query_scalar(
+            "SELECT resident_id FROM survey_invitation WHERE survey_id = $1 AND community_code = $2"
+        )
+        .bind(id)
+        .bind(&s.community_code)
+        .fetch_all(pool)
+        .await)?;
+        let invited: std::collections::HashSet<Uuid> = invited.into_iter().collect();
+        let new: Vec<(String, Uuid)> = self
+            .category_members(&s)
+            .await?
+            .into_iter()
+            .filter(|r| !invited.contains(r))
+            .map(|r| (crate::secret::short_code(), r))
+            .collect();
+        if new.is_empty() {
+            return Ok(0);
+        }
+        let entry = Entry::new(
+            s.community_code.clone(),
+            "survey.invite",
+            "survey",
+            id.to_string(),
+            json!({ "invitations": new.len() }),
+        );
+        audited!(self, &entry, |tx| {
+            for (code, resident) in &new {
+                // Two clerks pressing at once make one slip each, not two.
+                sqlx::query(
+                    "INSERT INTO survey_invitation (code, survey_id, community_code, resident_id) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (survey_id, resident_id) DO NOTHING",
+                )
+                .bind(code)
+                .bind(id)
+                .bind(&s.community_code)
+                .bind(resident)
+                .execute(&mut *tx)
+                .await?;
+            }
+        })?;
+        Ok(new.len() as i64)
     }
 
     /// Stops collecting answers; the results stay.

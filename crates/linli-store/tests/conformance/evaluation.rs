@@ -174,11 +174,29 @@ async fn surveys_for_a_category(store: Store) {
     // Slips name people: a resident cannot list them.
     let resident = as_user(&store, "jumin").await;
     assert!(matches!(store.acting(&resident).survey_invitations(id, 5, 0).await, Err(StoreError::Forbidden)));
+    // Someone who joins the category after publishing gets a slip on request, once.
+    assert_eq!(desk.invite_newcomers(id).await.expect("none new"), 0);
+    let head_actor = as_user(&store, "shuji").await;
+    let h = store.acting(&head_actor);
+    let b = h.save_building(code(MAIN), None, "新建3号楼", "江滨中大道 99 号", None).await.expect("building");
+    let home = h.household_at(b.id, "1", "101").await.expect("household");
+    let newcomer = linli_domain::register::ResidentInput {
+        name: "陈阿婆".into(),
+        document_number: linli_testkit::register::id_number("350103", "19400305", 26),
+        residence_type: "户籍".into(),
+        relation: "户主".into(),
+        ..Default::default()
+    };
+    h.register_resident(home, &newcomer, linli_store::today(), false).await.expect("moves in");
+    assert_eq!(desk.invite_newcomers(id).await.expect("one new"), 1);
+    assert_eq!(desk.invite_newcomers(id).await.expect("again"), 0);
+    assert_eq!(desk.survey(id).await.expect("survey").invitations, invited + 1);
     desk.close_survey(id).await.expect("close");
     assert_eq!(
         codes(store.answer_by_code(&slips[1].code, &form(&[("q0", "0")])).await),
         [(String::new(), "survey_not_open")]
     );
+    assert_eq!(codes(desk.invite_newcomers(id).await), [(String::new(), "survey_not_open")]);
 }
 
 async fn follow_ups(store: Store) {

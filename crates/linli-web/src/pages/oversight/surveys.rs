@@ -425,6 +425,10 @@ pub async fn step(
     let result = match f.action.as_str() {
         "open" => acting.open_survey(id).await.map(|_| ("flash.survey_opened", format!("/surveys/{id}"))),
         "close" => acting.close_survey(id).await.map(|_| ("flash.survey_closed", format!("/surveys/{id}"))),
+        "invite" => acting
+            .invite_newcomers(id)
+            .await
+            .map(|n| (if n > 0 { "flash.slips_added" } else { "flash.no_new_slips" }, format!("/surveys/{id}/slips"))),
         "delete" => {
             acting.delete_survey(id).await.map(|_| ("flash.survey_deleted", format!("/surveys/at/{community}")))
         }
