@@ -91,6 +91,17 @@ impl Browser {
         path
     }
 
+    /// Saves the page as the browser prints it (A4, print stylesheet) as a PDF beside the
+    /// screenshots, to look at the printed form of a page.
+    pub async fn print_pdf(&self, name: &str) -> PathBuf {
+        let pdf = self.client.print(fantoccini::wd::PrintConfiguration::default()).await.expect("print");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        let path = dir.join(format!("{name}.pdf"));
+        std::fs::write(&path, pdf).expect("write the printed page");
+        path
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

@@ -576,6 +576,8 @@ async fn a_survey_from_draft_to_results() {
     click_and_load(&phone, submit).await;
     let text = phone.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
     assert!(text.contains("问卷已提交"), "{text}");
+    phone.client.goto(&format!("{base}/my/surveys")).await.expect("mine");
+    phone.screenshot("my-surveys-phone").await;
     phone.close().await;
 
     b.client.goto(&survey_url).await.expect("results");
@@ -584,6 +586,11 @@ async fn a_survey_from_draft_to_results() {
     let bars = b.client.find_all(Locator::Css("svg.hbars rect.bar")).await.expect("bars");
     assert_eq!(bars.len(), 3 + 5, "one bar per option and per scale point");
     b.screenshot("survey-results-desktop").await;
+    b.print_pdf("survey-results-print").await;
+    let back = survey_url.trim_start_matches(&base).replace('/', "%2F");
+    b.client.goto(&format!("{base}/prefs/senior/on?back={back}")).await.expect("senior mode");
+    b.screenshot("survey-results-senior").await;
+    b.client.goto(&format!("{base}/prefs/senior/off?back={back}")).await.expect("senior off");
     b.close().await;
 
     // The street office assigns a follow-up; the community's head answers it on the page.
@@ -612,5 +619,42 @@ async fn a_survey_from_draft_to_results() {
     let text = h.client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
     assert!(text.contains("已答复") && text.contains("已安排专人跟踪转办件"), "{text}");
     h.screenshot("follow-ups-desktop").await;
+
+    // Invitation slips of a category survey, on screen and as printed.
+    app.store().seed_demo_register().await.expect("register");
+    let head = linli_store::Actor::user(&app.store().user_by_username("shuji").await.expect("head"), None);
+    let office = app.store().acting(&head);
+    let input = linli_domain::oversight::survey::SurveyInput {
+        title: "高龄老人助餐服务满意度".into(),
+        intro: String::new(),
+        audience: "elderly_80".into(),
+    };
+    let category = office.create_survey(linli_testkit::code("350103001001"), &input).await.expect("survey");
+    let q = linli_domain::oversight::survey::QuestionInput {
+        kind: "single".into(),
+        prompt: "您对助餐服务满意吗".into(),
+        options: "满意\n一般\n不满意".into(),
+        required: Some("on".into()),
+    };
+    office.edit_questions(category, linli_store::oversight::QuestionEdit::Add(&q)).await.expect("question");
+    office.open_survey(category).await.expect("open");
+    h.client.goto(&format!("{base}/surveys/{category}/slips")).await.expect("slips");
+    h.screenshot("survey-slips-desktop").await;
+    h.print_pdf("survey-slips-print").await;
+    h.client.goto(&format!("{base}/complaints/limits/350103001001")).await.expect("limits");
+    h.screenshot("complaint-limits-desktop").await;
     h.close().await;
+
+    // The community head's pages on a phone: follow-ups, weekly figures, surveys.
+    let p = Browser::start(Viewport::Phone).await;
+    sign_in(&p, &base, "shuji").await;
+    for (path, shot) in [
+        ("/follow-ups/350103001001", "follow-ups-phone"),
+        ("/oversight/350103001001?by=week", "figures-weekly-phone"),
+        ("/surveys/at/350103001001", "surveys-phone"),
+    ] {
+        p.client.goto(&format!("{base}{path}")).await.expect("page");
+        p.screenshot(shot).await;
+    }
+    p.close().await;
 }
