@@ -20,10 +20,10 @@ const COMMUNITIES: [(&str, &str, u64); 3] =
     [("350103001001", "chuangkou", 40), ("350103001002", "minjiang", 18), ("350103001003", "", 10)];
 
 /// A small deterministic generator (the demo is the same every time).
-struct Lcg(u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
+    pub(crate) fn next(&mut self, n: u64) -> u64 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }

@@ -15,15 +15,7 @@ use crate::{Actor, Store, StoreError, StoreResult, Ts};
 const MAIN: &str = "350103001001";
 const SIBLING: &str = "350103001002";
 
-/// The same small generator as the demo year's, seeded differently.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
-}
+use crate::seed_oversight::Lcg;
 
 fn question(kind: &str, prompt: &str, options: &[&str], required: bool) -> QuestionInput {
     QuestionInput {

@@ -30,6 +30,12 @@ impl Store {
 }
 
 impl Acting<'_> {
+    /// A community's complaint limits, for those who may read its complaints.
+    pub async fn complaint_limits(&self, community: DivisionCode) -> StoreResult<ComplaintLimits> {
+        self.community_for(Resource::Oversight, Action::Read, community).await?;
+        self.store.complaint_limits(community).await
+    }
+
     /// Sets a community's complaint limits (its head, or an administrator); audited with the
     /// old and new values.
     pub async fn set_complaint_limits(&self, community: DivisionCode, limits: ComplaintLimits) -> StoreResult<()> {

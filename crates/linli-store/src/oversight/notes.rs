@@ -43,6 +43,9 @@ pub struct Note {
     pub overdue: bool,
     #[sqlx(skip)]
     pub history: Vec<NoteEvent>,
+    /// The steps the viewer may take now (`answer`, `close`, `reopen`, `withdraw`).
+    #[sqlx(skip)]
+    pub moves: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -144,6 +147,17 @@ impl Acting<'_> {
         Ok((notes, total))
     }
 
+    /// Follow-ups under `node` still waiting for an answer or a verdict (the dashboards' badge).
+    pub async fn open_note_count(&self, node: DivisionCode) -> StoreResult<i64> {
+        self.check(Resource::FollowUp, Action::Read, &node)?;
+        Ok(on_db!(self.store, |pool| sqlx::query_scalar(
+            "SELECT count(*) FROM supervision_note WHERE community_code LIKE $1 AND state IN ('open', 'answered')"
+        )
+        .bind(format!("{}%", node.subtree_prefix()))
+        .fetch_one(pool)
+        .await)?)
+    }
+
     pub async fn note(&self, id: Uuid) -> StoreResult<Note> {
         let sql = format!("{NOTE_SELECT} WHERE s.id = $1");
         let note: Option<Note> = on_db!(self.store, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
@@ -158,6 +172,12 @@ impl Acting<'_> {
 
     async fn fill(&self, n: &mut Note) -> StoreResult<()> {
         n.overdue = n.state.as_deref() == Some("open") && n.due_at.is_some_and(|d| d < now());
+        n.moves = match (&n.state, stored_code(&n.community_code)) {
+            (Some(state), Ok(community)) if self.may_move(n, &community).is_ok() => {
+                FOLLOW_UP.moves_from(state, self.note_party(&community)).into_iter().map(|m| m.action).collect()
+            }
+            _ => Vec::new(),
+        };
         if n.state.is_some() {
             n.history = on_db!(self.store, |pool| sqlx::query_as(
                 "SELECT action, text, actor_name, at FROM supervision_note_event WHERE note_id = $1 ORDER BY at, id"
@@ -169,8 +189,22 @@ impl Acting<'_> {
         Ok(())
     }
 
+    /// The rights behind moving a follow-up at all: the community's staff answer it; closing
+    /// and sending back belong to those who may assign follow-ups, at or above the office that
+    /// assigned this one (a street does not close the district's 督办).
+    fn may_move(&self, note: &Note, community: &DivisionCode) -> StoreResult<()> {
+        self.check(Resource::FollowUp, Action::Update, community)?;
+        if self.note_party(community) == Party::Applicant {
+            self.check(Resource::FollowUp, Action::Create, community)?;
+            if !self.may_judge(note) {
+                return Err(StoreError::Invalid(Invalid::one("action", "follow_up_not_yours")));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the actor sits at or above the office that wrote the note (who may close it).
-    pub fn may_judge(&self, note: &Note) -> bool {
+    fn may_judge(&self, note: &Note) -> bool {
         match (self.actor.principal.node, DivisionCode::parse(&note.author_node)) {
             (None, _) => true,
             (Some(mine), Ok(author)) => mine.contains(&author),
@@ -192,15 +226,7 @@ impl Acting<'_> {
         let note = self.note(id).await?;
         let community = stored_code(&note.community_code)?;
         let party = self.note_party(&community);
-        self.check(Resource::FollowUp, Action::Update, &community)?;
-        if party == Party::Applicant {
-            // Closing and sending back belong to those who may assign follow-ups, at or above
-            // the office that assigned this one: a street does not close the district's 督办.
-            self.check(Resource::FollowUp, Action::Create, &community)?;
-            if !self.may_judge(&note) {
-                return Err(StoreError::Invalid(Invalid::one("action", "follow_up_not_yours")));
-            }
-        }
+        self.may_move(&note, &community)?;
         let Some(state) = note.state.as_deref() else {
             return Err(StoreError::Invalid(Invalid::one("action", "move_unknown")));
         };

@@ -351,7 +351,7 @@ pub struct FiguresQuery {
 
 /// Open follow-ups on `node` the viewer may see (none shown when they may not).
 async fn open_follow_ups(state: &AppState, me: &Me, node: linli_domain::DivisionCode) -> i64 {
-    state.store.acting(&me.actor).notes(node, true, 1, 0).await.map_or(0, |(_, total)| total)
+    state.store.acting(&me.actor).open_note_count(node).await.unwrap_or(0)
 }
 
 const CHART_H: u32 = 160;

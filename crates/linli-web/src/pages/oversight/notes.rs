@@ -8,8 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, Response};
 use axum_extra::extract::CookieJar;
 use linli_domain::oversight::{ComplaintLimits, FOLLOW_UP, NoteInput};
-use linli_domain::workflow::Party;
-use linli_domain::{Action, DivisionCode, Level, Resource};
+use linli_domain::{Action, Level, Resource};
 use linli_store::StoreError;
 use linli_store::acting::display_name;
 use linli_store::oversight::{Note, NoteMove};
@@ -40,30 +39,16 @@ pub struct NoteView {
     pub steps: Vec<(String, &'static str, String, String)>,
 }
 
-fn view(lang: Lang, me: &Me, n: Note) -> NoteView {
-    let community = DivisionCode::parse(&n.community_code).ok();
-    // The community's own staff answer; those above it close or send back.
-    let party = match (me.actor.principal.node, community) {
-        (Some(mine), Some(c)) if mine == c => Party::Owner,
-        _ => Party::Applicant,
-    };
-    let right = if party == Party::Owner { Action::Update } else { Action::Create };
-    // Those above close only what their office (or one below it) assigned.
-    let judges = party == Party::Owner
-        || DivisionCode::parse(&n.author_node).is_ok_and(|a| me.actor.principal.node.is_none_or(|m| m.contains(&a)));
-    let allowed = judges
-        && community.is_some_and(|c| {
-            me.actor.principal.check(Resource::FollowUp, Action::Update, &c).is_ok()
-                && me.actor.principal.check(Resource::FollowUp, right, &c).is_ok()
-        });
-    let moves = match (&n.state, allowed) {
-        (Some(s), true) => FOLLOW_UP
-            .moves_from(s, party)
-            .into_iter()
-            .map(|m| (m.action, i18n::t(lang, &format!("follow_up.action.{}", m.action)), m.needs_reason))
-            .collect(),
-        _ => Vec::new(),
-    };
+fn view(lang: Lang, n: Note) -> NoteView {
+    // The store says which steps are the viewer's; the flow says which need a reason.
+    let moves = n
+        .moves
+        .iter()
+        .map(|a| {
+            let needs = FOLLOW_UP.moves.iter().any(|m| m.action == *a && m.needs_reason);
+            (*a, i18n::t(lang, &format!("follow_up.action.{a}")), needs)
+        })
+        .collect();
     NoteView {
         state: match &n.state {
             Some(s) => i18n::t(lang, &format!("follow_up.state.{s}")).to_owned(),
@@ -137,7 +122,7 @@ async fn list_page(
             && me.actor.principal.check(Resource::FollowUp, Action::Create, &node).is_ok()
             && me.actor.principal.node != Some(node),
         community,
-        notes: notes.into_iter().map(|x| view(ctx.lang, me, x)).collect(),
+        notes: notes.into_iter().map(|x| view(ctx.lang, x)).collect(),
         open_only,
         total,
         prev: (page > 0).then(|| page - 1),
@@ -200,8 +185,11 @@ pub async fn act(
 ) -> Result<Response, AppError> {
     let id = id_param(&id)?;
     let acting = state.store.acting(&me.actor);
-    let note = acting.note(id).await?;
-    let back = code_param(&f.back).map_or_else(|_| note.community_code.clone(), |c| c.to_string());
+    // The list the form came from; the note's own community when the form did not say.
+    let back = match code_param(&f.back) {
+        Ok(c) => c.to_string(),
+        Err(_) => acting.note(id).await?.community_code,
+    };
     let m = NoteMove { action: f.action, reason: f.reason, version: f.version.trim().parse().ok() };
     match acting.move_note(id, &m).await {
         Ok(_) => Ok(done(jar, &ctx, "flash.request_moved", &format!("/follow-ups/{back}"))),
@@ -244,9 +232,7 @@ async fn limits_page(
     errors: FormErrors,
 ) -> Result<LimitsPage, AppError> {
     let (community, name) = super::super::window::desk::community(state, code).await?;
-    // Who may read the community's complaints may see their limits.
-    state.store.acting(&me.actor).complaints(community, true).await?;
-    let l = state.store.complaint_limits(community).await?;
+    let l = state.store.acting(&me.actor).complaint_limits(community).await?;
     let f = sent.unwrap_or(LimitsForm {
         reply_days: l.reply_days.to_string(),
         verdict_days: l.verdict_days.to_string(),
