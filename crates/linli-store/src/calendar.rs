@@ -110,6 +110,7 @@ impl Store {
         .await);
         self.calendar_changed();
         result.map_err(StoreError::unique("calendar day", "rules"))?;
+        self.calendar_changed_on(from).await?;
         Ok(rules.len())
     }
 
@@ -174,7 +175,8 @@ impl Acting<'_> {
                 .await?;
         });
         self.store.calendar_changed();
-        Ok(done?)
+        done?;
+        self.store.calendar_changed_on(rule.date).await
     }
 
     /// Removes the rule of one day, so it follows Monday–Friday again.
@@ -199,6 +201,6 @@ impl Acting<'_> {
         if done? == 0 {
             return Err(StoreError::NotFound("calendar day"));
         }
-        Ok(())
+        self.store.calendar_changed_on(date).await
     }
 }

@@ -193,6 +193,8 @@ impl Store {
                 }
             }
         }
+        // The items and ratings were moved back in time after their counts were written.
+        self.rebuild_all_figures().await?;
         Ok(())
     }
 

@@ -146,7 +146,8 @@ impl Store {
             };
             self.acting(&jumin).apply_online(main, item.id, &input).await?;
         }
-        Ok(())
+        // The items were moved back in time after their counts were written.
+        self.rebuild_figures(main.as_str()).await
     }
 
     /// Two weeks of appointment slots from the next working day, once; the demo resident holds

@@ -14,7 +14,6 @@ pub use db::{Engine, TestDb, test_keys};
 mod app;
 #[cfg(feature = "app")]
 pub mod browser;
-#[cfg(feature = "app")]
 pub mod register;
 #[cfg(feature = "app")]
 pub use app::{TestApp, spawn_app};

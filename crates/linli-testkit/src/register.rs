@@ -90,6 +90,7 @@ pub fn register_rows(n: usize, buildings: usize) -> Vec<Vec<String>> {
 }
 
 /// The rows under the template's headers, as an .xlsx file.
+#[cfg(feature = "app")]
 pub fn workbook(rows: &[Vec<String>]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();

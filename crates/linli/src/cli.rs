@@ -64,6 +64,9 @@ pub enum Command {
     /// 个人信息加密密钥 / the key that encrypts personal data
     #[command(subcommand)]
     Key(KeyCommand),
+    /// 统计数字（按社区按日的计数）：核对或重算 / the day counts behind the figures: check or rebuild
+    #[command(subcommand)]
+    Figures(FiguresCommand),
     /// 生成合成数据（社区 / 区 / 市规模）/ generate synthetic data at community, district or city scale
     Gen(GenArgs),
     /// 显示版本 / show the version
@@ -89,6 +92,20 @@ pub struct GenArgs {
     /// 每个社区一年的服务申请数 / requests a year per community (overrides the scale)
     #[arg(long, hide = true)]
     pub requests: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FiguresCommand {
+    /// 与按原始记录重新计数的结果比对，不一致时列出并以非零状态退出 / compare with a recount from the records; exit 1 when they differ
+    Check {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// 按原始记录重算所有社区的计数（如恢复备份或直接改库之后）/ recompute every community's counts from the records
+    Rebuild {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

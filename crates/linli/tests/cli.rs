@@ -330,3 +330,33 @@ async fn key_rotation_from_the_shell() {
     let o = linli_env(dir.path(), &["user", "list", "--db", "k.db"], None, &[("LINLI_KEY_FILE", "new.key")]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+// figures check agrees after gen; a day count altered by hand is found, named, and rebuilt.
+#[tokio::test]
+async fn figures_check_and_rebuild() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = [("LINLI_KEY_FILE", "f.key")];
+    let generate =
+        ["gen", "--scale", "tiny", "--db", "f.db", "--communities", "1", "--residents", "60", "--requests", "80"];
+    let o = linli_env(dir.path(), &generate, None, &env);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = linli_env(dir.path(), &["figures", "check", "--db", "f.db"], None, &env);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("计数与原始记录一致"), "{}", text(&o));
+    let path = dir.path().join("f.db");
+    let store =
+        linli_store::Store::connect(path.to_str().expect("utf-8 path"), &Default::default()).await.expect("open");
+    let altered = store
+        .execute_admin("UPDATE figures_day SET received = received + 1 WHERE day = (SELECT max(day) FROM figures_day)")
+        .await
+        .expect("alter a count");
+    assert_eq!(altered, 1);
+    let o = linli_env(dir.path(), &["figures", "check", "--db", "f.db"], None, &env);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("linli figures rebuild"), "{}", text(&o));
+    let o = linli_env(dir.path(), &["figures", "rebuild", "--db", "f.db"], None, &env);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = linli_env(dir.path(), &["figures", "check", "--db", "f.db"], None, &env);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_no_panic(&o);
+}

@@ -245,6 +245,8 @@ impl Store {
             }
             .await);
             written?;
+            // Written in bulk, beside the engine: its figures are counted from the records.
+            self.rebuild_figures(code.as_str()).await?;
             for line in reg.digest.iter().chain(&y.digest) {
                 sums.update(line.as_bytes());
                 sums.update(b"\n");

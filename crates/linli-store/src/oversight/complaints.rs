@@ -319,11 +319,9 @@ impl Acting<'_> {
         let limits = self.store.complaint_limits(community).await?;
         let due = (to != work.state).then(|| limits.limit(to).map(|l| due_at(&cal, at, l))).flatten();
         let outcome = Outcome {
-            item: id,
-            version: work.version,
-            community: community.as_str(),
+            before: work,
+            cal: &cal,
             action,
-            from: &work.state,
             to,
             reason,
             details: &details,
@@ -472,8 +470,9 @@ impl Store {
         Ok(n)
     }
 
-    /// For tests and the demo: pretend a complaint was accepted `days` ago.
-    pub async fn backdate_complaint(&self, id: Uuid, accepted: OffsetDateTime, due: OffsetDateTime) -> StoreResult<()> {
+    /// For tests and the demo: pretend a work item was received and accepted at `accepted`
+    /// with deadline `due` (a complaint's reply deadline too).
+    pub async fn backdate_item(&self, id: Uuid, accepted: OffsetDateTime, due: OffsetDateTime) -> StoreResult<()> {
         exec_db!(self, |pool| sqlx::query(
             "UPDATE work_item SET created_at = $2, accepted_at = $2, due_at = $3 WHERE id = $1"
         )
@@ -487,6 +486,12 @@ impl Store {
             .bind(Ts(due))
             .execute(pool)
             .await)?;
-        Ok(())
+        let community: String =
+            on_db!(self, |pool| sqlx::query_scalar("SELECT community_code FROM work_item WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await)?;
+        // It now counts on another day.
+        self.rebuild_figures(&community).await
     }
 }

@@ -1,16 +1,15 @@
 //! A community's service figures by month (ch. 9 的数据分析): requests received, finished and
 //! late, the on-time rate, the average handling time in working days, the satisfaction rate of
-//! ratings, and complaints with the share answered in time. Computed from the records every
-//! time (no stored counters that could drift); a community's year is a few thousand rows.
+//! ratings, and complaints with the share answered in time. Added up from the per-day counts
+//! that every write keeps (`tally.rs`, held equal to a recount by the tests), plus what is late
+//! while still open, counted live.
 
 use std::collections::BTreeMap;
 
-use linli_domain::oversight::Level;
-use linli_domain::workflow::{CHINA, working_days_taken};
+use linli_domain::workflow::CHINA;
 use linli_domain::{Action, DivisionCode, Resource};
 use serde::Serialize;
 use time::{Date, Month, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::acting::Acting;
 use crate::{StoreResult, Ts};
@@ -217,116 +216,76 @@ impl crate::Store {
         self.figures_of(community, Span::Months(12)).await
     }
 
+    /// The stored day counts added up by period, and what is late while still open counted
+    /// live (it changes with the clock, not with a write).
     async fn figures_of(&self, community: DivisionCode, span: Span) -> StoreResult<Vec<MonthFigures>> {
         let today = crate::today();
-        let start = span.start(today).midnight().assume_offset(CHINA);
+        let first = span.start(today);
+        let start = Ts(first.midnight().assume_offset(CHINA));
         let now = crate::now();
-        let cal = self.calendar().await?;
-        let mut by_month: BTreeMap<String, MonthFigures> = BTreeMap::new();
-        let mut d = start.date();
+        let mut by_period: BTreeMap<String, MonthFigures> = BTreeMap::new();
+        let mut d = first;
         while d <= today {
-            by_month.insert(span.key(d.midnight().assume_offset(CHINA)), MonthFigures::default());
+            by_period.insert(span.key(d.midnight().assume_offset(CHINA)), MonthFigures::default());
             d = span.next(d);
         }
-        type Req = (OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>, Option<OffsetDateTime>, String);
-        let requests: Vec<Req> = on_db!(self, |pool| sqlx::query_as(
-            "SELECT created_at, accepted_at, due_at, closed_at, state FROM work_item \
-             WHERE community_code = $1 AND kind = 'service_request' AND created_at >= $2"
+        let period = |day: Date| span.key(day.midnight().assume_offset(CHINA));
+        for (day, c) in self.stored_days(community.as_str(), first).await? {
+            let Some(f) = by_period.get_mut(&period(day)) else { continue };
+            f.received += c.received;
+            f.finished += c.finished;
+            f.late += c.finished_late;
+            f.finished_on_time += c.finished - c.finished_late;
+            f.working_days_sum += c.working_days_sum as f64;
+            f.working_days_n += c.working_days_n;
+            f.ratings += c.ratings;
+            f.satisfied += c.satisfied;
+            f.complaints += c.complaints;
+            f.complaints_answered += c.complaints_answered;
+            f.complaints_in_time += c.complaints_in_time;
+        }
+        let open_late: Vec<(OffsetDateTime, String)> = on_db!(self, |pool| sqlx::query_as(
+            "SELECT created_at, state FROM work_item WHERE community_code = $1 AND kind = 'service_request' \
+             AND closed_at IS NULL AND due_at < $2 AND created_at >= $3"
         )
         .bind(community.as_str())
-        .bind(Ts(start))
+        .bind(Ts(now))
+        .bind(start)
         .fetch_all(pool)
         .await)?;
-        let mut days: BTreeMap<String, (f64, i64, i64)> = BTreeMap::new();
-        for (created, accepted, due, closed, state) in requests {
-            let Some(f) = by_month.get_mut(&span.key(created)) else { continue };
-            f.received += 1;
-            let finished = matches!(state.as_str(), "completed" | "archived");
-            let late = match (due, closed) {
-                (Some(due), Some(c)) if finished => c > due,
-                (Some(due), None) => now > due,
-                _ => false,
-            };
-            if late {
-                f.late += 1;
-                if !finished && OPEN_STATES.contains(&state.as_str()) {
-                    f.open_late += 1;
-                }
-            }
-            if finished {
-                f.finished += 1;
-                let e = days.entry(span.key(created)).or_default();
-                if let (Some(a), Some(c)) = (accepted, closed) {
-                    e.0 += working_days_taken(&cal, a, c) as f64;
-                    e.1 += 1;
-                }
-                if !late {
-                    e.2 += 1;
-                }
+        for (created, state) in open_late {
+            let Some(f) = by_period.get_mut(&span.key(created)) else { continue };
+            f.late += 1;
+            if OPEN_STATES.contains(&state.as_str()) {
+                f.open_late += 1;
             }
         }
-        for (m, (sum, n, on_time)) in days {
-            if let Some(f) = by_month.get_mut(&m) {
-                f.working_days_sum = sum;
-                f.working_days_n = n;
-                f.finished_on_time = on_time;
-            }
-        }
-        let ratings: Vec<(OffsetDateTime, String)> = on_db!(self, |pool| sqlx::query_as(
-            "SELECT created_at, level FROM rating WHERE community_code = $1 AND created_at >= $2"
+        // Complaints with no reply yet, late once past the reply deadline they were accepted with.
+        let waiting: Vec<(OffsetDateTime, Option<OffsetDateTime>)> = on_db!(self, |pool| sqlx::query_as(
+            "SELECT w.created_at, c.reply_due_at FROM work_item w \
+             JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code \
+             WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2 AND NOT EXISTS \
+             (SELECT 1 FROM work_item_event e WHERE e.work_item_id = w.id AND e.community_code = w.community_code \
+             AND e.action = 'reply')"
         )
         .bind(community.as_str())
-        .bind(Ts(start))
+        .bind(start)
         .fetch_all(pool)
         .await)?;
-        let mut satisfied: BTreeMap<String, i64> = BTreeMap::new();
-        for (at, level) in ratings {
-            let Some(f) = by_month.get_mut(&span.key(at)) else { continue };
-            f.ratings += 1;
-            if Level::parse(&level).is_some_and(Level::is_satisfied) {
-                *satisfied.entry(span.key(at)).or_default() += 1;
-            }
-        }
-        // A complaint is answered in time when its first reply came before the reply deadline
-        // it was accepted with (the community's limit then).
-        type Comp = (Uuid, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>);
-        let complaints: Vec<Comp> = on_db!(self, |pool| {
-            sqlx::query_as(
-            "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id AND e.community_code = w.community_code AND e.action = 'reply'), \
-             c.reply_due_at FROM work_item w JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"
-        )
-        .bind(community.as_str())
-        .bind(Ts(start))
-        .fetch_all(pool)
-        .await
-        })?;
-        let mut replied: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        for (_, created, first_reply, reply_due) in complaints {
-            let Some(f) = by_month.get_mut(&span.key(created)) else { continue };
-            f.complaints += 1;
-            let limit = reply_deadline(&cal, created, reply_due);
-            match first_reply {
-                Some(r) => {
-                    let e = replied.entry(span.key(created)).or_default();
-                    e.1 += 1;
-                    if r <= limit {
-                        e.0 += 1;
-                    }
+        if !waiting.is_empty() {
+            let cal = self.calendar().await?;
+            for (created, reply_due) in waiting {
+                let Some(f) = by_period.get_mut(&span.key(created)) else { continue };
+                if now > reply_deadline(&cal, created, reply_due) {
+                    f.complaints_unanswered_late += 1;
                 }
-                None if now > limit => f.complaints_unanswered_late += 1,
-                None => {}
             }
         }
-        for (m, f) in &mut by_month {
+        for (m, f) in &mut by_period {
             f.month = m.clone();
-            f.satisfied = satisfied.get(m).copied().unwrap_or(0);
-            if let Some((in_time, n)) = replied.get(m) {
-                f.complaints_in_time = *in_time;
-                f.complaints_answered = *n;
-            }
             f.rates();
         }
-        Ok(by_month.into_values().collect())
+        Ok(by_period.into_values().collect())
     }
 }
 

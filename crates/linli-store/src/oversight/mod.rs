@@ -11,6 +11,7 @@ mod notes;
 mod ratings;
 mod rectifications;
 mod surveys;
+mod tally;
 
 pub use complaints::{ComplaintDetail, ComplaintRow};
 pub use figures::{CommunityFigures, MonthFigures, Span, first_month as figures_first_month};
@@ -19,3 +20,5 @@ pub use notes::{Note, NoteEvent, NoteMove};
 pub use ratings::{Rating, RatingInput, RatingTarget};
 pub use rectifications::{RectificationDetail, RectificationRow};
 pub use surveys::{Invitation, MAX_INVITATIONS, QuestionEdit, Survey, SurveyResults};
+pub(crate) use tally::TallyTx;
+pub use tally::{DayCounts, FiguresMismatch};

@@ -112,6 +112,7 @@ impl Store {
         let done: Result<(), sqlx::Error> = on_db!(self, |pool| {
             async {
             use crate::audit::AuditTx as _;
+            use crate::oversight::TallyTx as _;
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
             sqlx::query(
@@ -129,6 +130,7 @@ impl Store {
             .bind(Ts(at))
             .execute(&mut *tx)
             .await?;
+            tx.tally(community.as_str(), super::tally::day_of(at), &super::DayCounts::rating(level.as_str())).await?;
             if level.is_bad() {
                 let details = json!({ "rating": level.as_str(), "request": number });
                 tx.insert_work_item(&new, actor, comment, &details).await?;

@@ -158,11 +158,9 @@ impl Acting<'_> {
         let due = (to != work.state).then(|| rectification_limit(to).map(|l| due_at(&cal, at, l))).flatten();
         let closed_at = (to == "closed").then_some(at);
         let outcome = Outcome {
-            item: id,
-            version: work.version,
-            community: community.as_str(),
+            before: &work,
+            cal: &cal,
             action: mv.action,
-            from: &work.state,
             to,
             reason: &reason,
             details: &details,

@@ -516,12 +516,11 @@ impl Acting<'_> {
             }
             _ => {}
         }
+        let cal = self.store.calendar().await?;
         let outcome = Outcome {
-            item: id,
-            version: work.version,
-            community: community.as_str(),
+            before: &work,
+            cal: &cal,
             action: mv.action,
-            from: &work.state,
             to,
             reason: &reason,
             details: &details,

@@ -12,6 +12,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::acting::Actor;
+use crate::oversight::TallyTx as _;
 use crate::{Ts, now};
 
 /// A work item as every flow shares it.
@@ -100,11 +101,11 @@ pub(crate) struct NewItem<'a> {
 
 /// A move's outcome, as a flow decided it.
 pub(crate) struct Outcome<'a> {
-    pub item: Uuid,
-    pub version: i32,
-    pub community: &'a str,
+    /// The item as it was read, whose version the move expects.
+    pub before: &'a WorkItem,
+    /// For what the move changes in the figures (working days taken).
+    pub cal: &'a linli_domain::Calendar,
     pub action: &'a str,
-    pub from: &'a str,
     pub to: &'a str,
     pub reason: &'a str,
     pub details: &'a Value,
@@ -181,6 +182,7 @@ macro_rules! impl_work_tx {
                 .await?;
                 insert_event(self, item.community, item.id, "create", "", item.state, actor, reason, details, at)
                     .await?;
+                self.tally_new(item, at).await?;
                 Ok(seq)
             }
 
@@ -193,8 +195,8 @@ macro_rules! impl_work_tx {
                      due_at = COALESCE($7, due_at), closed_at = COALESCE($8, closed_at), updated_at = $9, \
                      version = version + 1 WHERE id = $1 AND version = $2",
                 )
-                .bind(o.item)
-                .bind(o.version)
+                .bind(o.before.id)
+                .bind(o.before.version)
                 .bind(o.to)
                 .bind(owner_id)
                 .bind(owner_name)
@@ -208,7 +210,11 @@ macro_rules! impl_work_tx {
                 if done == 0 {
                     return Ok(false);
                 }
-                insert_event(self, o.community, o.item, o.action, o.from, o.to, actor, o.reason, o.details, at).await?;
+                // Before the event is written: a complaint's first reply is the one with none before it.
+                self.tally_move(o, at).await?;
+                let b = o.before;
+                insert_event(self, &b.community_code, b.id, o.action, &b.state, o.to, actor, o.reason, o.details, at)
+                    .await?;
                 Ok(true)
             }
 

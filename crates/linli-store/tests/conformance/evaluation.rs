@@ -304,7 +304,7 @@ async fn complaint_limits(store: Store) {
     // answered now, it is in time by the deadline it was accepted with, though any recount with
     // today's short limit from its acceptance would call it late.
     let ten_days_ago = linli_store::now() - time::Duration::days(10);
-    store.backdate_complaint(id, ten_days_ago, linli_store::now() + time::Duration::days(1)).await.expect("backdate");
+    store.backdate_item(id, ten_days_ago, linli_store::now() + time::Duration::days(1)).await.expect("backdate");
     let reply = MoveInput { action: "reply".into(), reason: "已增开窗口".into(), ..MoveInput::default() };
     desk.move_complaint(id, &reply).await.expect("reply");
     let d = desk.complaint(id).await.expect("detail");

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use linli_domain::calendar::{DayKind, DayRule};
 use linli_domain::oversight::ComplaintInput;
 use linli_domain::window::request::{RequestInput, Source};
 use linli_store::oversight::RatingInput;
@@ -20,6 +21,12 @@ fn codes<T: std::fmt::Debug>(r: Result<T, StoreError>) -> Vec<(String, &'static 
         Err(StoreError::Invalid(i)) => i.0.iter().map(|e| (e.field.clone(), e.code)).collect(),
         other => panic!("expected an Invalid error, got {other:?}"),
     }
+}
+
+/// The stored day counts behind the figures equal a recount from the records.
+pub async fn counts_agree(store: &Store) {
+    let wrong = store.check_figures().await.expect("check figures");
+    assert!(wrong.is_empty(), "stored counts differ from a recount: {wrong:#?}");
 }
 
 fn mv(action: &str, reason: &str) -> MoveInput {
@@ -205,6 +212,7 @@ async fn complaints(store: Store) {
         "the community head cannot close what the street took over"
     );
     street.move_complaint(id, &mv("accept_reply", "投诉人来电表示满意")).await.expect("satisfied");
+    counts_agree(&store).await;
     assert_eq!(desk.complaint(id).await.expect("d").work.state, "closed");
     assert!(store.messages_for(id).await.expect("outbox").iter().any(|(b, _)| b.contains("已答复")));
 
@@ -233,12 +241,13 @@ async fn complaints(store: Store) {
 
     // An overdue reply escalates by itself.
     let past = linli_store::now() - time::Duration::days(30);
-    store.backdate_complaint(anon_id, past, past + time::Duration::days(7)).await.expect("backdate");
+    store.backdate_item(anon_id, past, past + time::Duration::days(7)).await.expect("backdate");
     assert!(store.escalate_overdue_complaints().await.expect("escalate") >= 1);
     let d = desk.complaint(anon_id).await.expect("d");
     assert_eq!(d.work.state, "escalated");
     assert!(d.history.iter().any(|e| e.action == "escalate" && e.actor_name == "超期自动升级"));
     assert_eq!(store.escalate_overdue_complaints().await.expect("again"), 0);
+    counts_agree(&store).await;
 }
 
 // The month's figures count what the records say.
@@ -278,6 +287,7 @@ async fn figures(store: Store) {
     };
     let (c, _) = desk.take_complaint(code(MAIN), &input).await.expect("complaint");
     desk.move_complaint(c, &mv("reply", "已批评教育")).await.expect("reply");
+    counts_agree(&store).await;
     let after = store.acting(&head).service_figures(code(MAIN), 12).await.expect("figures");
     let now = after.last().expect("this month");
     assert_eq!((now.ratings, now.satisfaction_rate), (2, Some(50.0)));
@@ -303,6 +313,7 @@ async fn demo_year(store: Store) {
     store.seed_demo_window().await.expect("window");
     store.seed_demo_year().await.expect("year");
     store.seed_demo_year().await.expect("idempotent");
+    counts_agree(&store).await;
     let head = as_user(&store, "shuji").await;
     let months = store.acting(&head).service_figures(code(MAIN), 12).await.expect("figures");
     assert!(months.iter().all(|m| m.received > 0), "{months:?}");
@@ -317,4 +328,106 @@ async fn demo_year(store: Store) {
     assert!(compared.iter().filter(|c| c.totals.received > 0).count() >= 3);
 }
 
-on_both_engines!(ratings_and_rectification, complaints, figures, demo_year);
+// Every kind of write keeps its community's day counts equal to a recount; what is late
+// while open is counted live; a calendar change to a past day recounts the working days; an
+// upgraded database gets its counts once.
+async fn day_counts(store: Store) {
+    demo(&store).await;
+    store.seed_demo_window().await.expect("window");
+    counts_agree(&store).await;
+    let desk_actor = as_user(&store, "chuangkou").await;
+    let desk = store.acting(&desk_actor);
+    let head_actor = as_user(&store, "shuji").await;
+    let head = store.acting(&head_actor);
+    let this_month = || async { head.service_figures(code(MAIN), 1).await.expect("figures").remove(0) };
+    let before = this_month().await;
+    let head_figures_before = head.service_figures(code(MAIN), 2).await.expect("figures");
+    let repair = desk.catalogue(code(MAIN)).await.expect("catalogue").into_iter().find(|i| i.code == "BM-004");
+    let repair = repair.expect("BM-004").id;
+    let input = RequestInput {
+        applicant_name: "陈桂英".into(),
+        applicant_phone: "13905910022".into(),
+        fields: BTreeMap::from([("f1".to_owned(), "水电维修".to_owned())]),
+        ..RequestInput::default()
+    };
+    let take = || async { desk.take_request(code(MAIN), repair, &input, Source::Window).await.expect("take").id };
+    // Received, then each way out: finished (and archived), declined, withdrawn, transferred and back.
+    let (a, c, d) = (take().await, take().await, take().await);
+    counts_agree(&store).await;
+    desk.move_request(a, &mv("complete", "已修好")).await.expect("complete");
+    desk.move_request(a, &mv("archive", "")).await.expect("archive");
+    let jumin = as_user(&store, "jumin").await;
+    let me = store.acting(&jumin);
+    let declined = me.apply_online(code(MAIN), repair, &input).await.expect("apply").id;
+    desk.move_request(declined, &mv("decline", "不属于受理范围")).await.expect("decline");
+    let withdrawn = me.apply_online(code(MAIN), repair, &input).await.expect("apply").id;
+    me.move_request(withdrawn, &mv("withdraw", "")).await.expect("withdraw");
+    let transfer = MoveInput { office: "物业公司".into(), ..mv("transfer", "转物业") };
+    desk.move_request(c, &transfer).await.expect("transfer");
+    desk.move_request(c, &mv("transfer_back", "物业退回")).await.expect("back");
+    desk.move_request(c, &mv("complete", "已修好")).await.expect("complete");
+    counts_agree(&store).await;
+    let social_actor = as_user(&store, "shegong").await;
+    store.acting(&social_actor).rate(c, &rating("基本满意", "")).await.expect("rate");
+    counts_agree(&store).await;
+    let now = this_month().await;
+    assert_eq!(now.received - before.received, 5, "three at the window, two online, none lost");
+    assert_eq!(now.finished - before.finished, 2);
+    assert_eq!((now.ratings - before.ratings, now.satisfied - before.satisfied), (1, 1));
+    assert_eq!(now.late, before.late, "nothing here is late: {now:?}");
+
+    // Late while still open is counted live, without a write: d's deadline passes.
+    let past = linli_store::now() - time::Duration::days(3);
+    store.backdate_item(d, past, past + time::Duration::days(1)).await.expect("move d back in time");
+    counts_agree(&store).await;
+    let late = head.service_figures(code(MAIN), 2).await.expect("figures");
+    let open_late = |m: &[linli_store::oversight::MonthFigures]| m.iter().map(|m| m.open_late).sum::<i64>();
+    let was_late = open_late(&head_figures_before);
+    assert_eq!(open_late(&late), was_late + 1, "{late:?}");
+
+    // A complaint counts once, and only its first reply counts.
+    let complaint = ComplaintInput {
+        channel: "window".into(),
+        complainant_name: "张伟".into(),
+        phone: "13905913333".into(),
+        subject: "态度".into(),
+        content: "被催促".into(),
+        request_number: String::new(),
+    };
+    let (k, _) = desk.take_complaint(code(MAIN), &complaint).await.expect("complaint");
+    desk.move_complaint(k, &mv("reply", "已批评教育")).await.expect("reply");
+    desk.move_complaint(k, &mv("reject_reply", "不满意")).await.expect("reject");
+    let street_actor = as_user(&store, "jiedao").await;
+    store.acting(&street_actor).move_complaint(k, &mv("reply", "街道已约谈")).await.expect("street reply");
+    counts_agree(&store).await;
+    let now = this_month().await;
+    assert_eq!((now.complaints - before.complaints, now.complaints_answered - before.complaints_answered), (1, 1));
+
+    // A past day made a holiday changes the working days taken by requests finished across it:
+    // a, finished today, was accepted ten days ago.
+    let ten_days_ago = linli_store::now() - time::Duration::days(10);
+    store.backdate_item(a, ten_days_ago, linli_store::now()).await.expect("move a back in time");
+    counts_agree(&store).await;
+    let cal = store.calendar().await.expect("calendar");
+    let from = linli_store::today() - time::Duration::days(9);
+    let day = (0..8).map(|n| from + time::Duration::days(n)).find(|d| cal.is_working_day(*d)).expect("a working day");
+    let working_days = || async {
+        let since = linli_store::today() - time::Duration::days(30);
+        store.recount_days(MAIN, since).await.expect("days").values().map(|c| c.working_days_sum).sum::<i64>()
+    };
+    let taken = working_days().await;
+    let rule = DayRule { date: day, kind: DayKind::Holiday, name: "测试假日".into() };
+    store.acting(&crate::system()).set_calendar_day(&rule).await.expect("holiday");
+    assert_eq!(working_days().await, taken - 1, "a takes one working day less");
+    counts_agree(&store).await;
+
+    // An upgraded database (no counts yet) gets them once.
+    store.execute_admin("DELETE FROM figures_day").await.expect("forget the counts");
+    assert!(!store.check_figures().await.expect("check").is_empty(), "the check sees counts missing");
+    assert!(store.ensure_figures().await.expect("ensure"));
+    assert!(!store.ensure_figures().await.expect("once"));
+    counts_agree(&store).await;
+    assert_eq!(this_month().await.received, now.received);
+}
+
+on_both_engines!(ratings_and_rectification, complaints, figures, demo_year, day_counts);

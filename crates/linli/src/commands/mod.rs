@@ -3,6 +3,7 @@
 mod audit;
 mod calendar;
 mod check;
+mod figures;
 mod generate;
 mod key;
 mod serve;
@@ -53,6 +54,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit(cmd) => audit::run(file, cmd).await,
         Command::Key(cmd) => key::run(file, cmd).await,
         Command::Gen(args) => generate::run(file, args).await,
+        Command::Figures(cmd) => figures::run(file, cmd).await,
         Command::Version => {
             println!("linli {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
@@ -79,7 +81,12 @@ pub(crate) async fn open_migrated(config: &Config) -> Result<Store> {
     let store = open(config, true).await?;
     store.migrate().await?;
     let keys = config.keys(store.key_fingerprint().await?.as_deref())?;
-    Ok(store.bind_keys(keys).await?)
+    let store = store.bind_keys(keys).await?;
+    // A database from before the day counts (migration 0008) gets them once.
+    if store.ensure_figures().await? {
+        tracing::info!(db = %store.describe(), "counted the figures' days from the records");
+    }
+    Ok(store)
 }
 
 /// The operator at the shell, as the audit log names them.

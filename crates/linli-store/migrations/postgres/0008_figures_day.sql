@@ -1,0 +1,24 @@
+-- The counts behind the service figures, per community and day (requests and complaints by the
+-- day they were received, ratings by the day they were given). Kept in the same transaction as
+-- the records they count (oversight/tally.rs), so a district dashboard adds up a few thousand
+-- rows instead of recounting a year of requests; `linli figures check` compares them with a
+-- recount and `linli figures rebuild` recomputes them. Requests and complaints that are late
+-- while still open are counted live, as "late" changes with the clock, not with a write.
+CREATE TABLE figures_day (
+    community_code      TEXT NOT NULL REFERENCES node (code),
+    day                 DATE NOT NULL,
+    received            BIGINT NOT NULL DEFAULT 0,
+    finished            BIGINT NOT NULL DEFAULT 0,
+    finished_late       BIGINT NOT NULL DEFAULT 0,
+    working_days_sum    BIGINT NOT NULL DEFAULT 0,
+    working_days_n      BIGINT NOT NULL DEFAULT 0,
+    ratings             BIGINT NOT NULL DEFAULT 0,
+    satisfied           BIGINT NOT NULL DEFAULT 0,
+    complaints          BIGINT NOT NULL DEFAULT 0,
+    complaints_answered BIGINT NOT NULL DEFAULT 0,
+    complaints_in_time  BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (community_code, day)
+);
+
+-- Open items by deadline, for the live "late while open" part of the figures.
+CREATE INDEX work_item_open_due ON work_item (community_code, kind, due_at) WHERE closed_at IS NULL;
