@@ -9,7 +9,7 @@
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Postgres, Sqlite};
 use time::OffsetDateTime;
 
 use crate::acting::{Acting, Actor};
@@ -123,7 +123,7 @@ pub(crate) trait AuditTx {
 /// One body for both engines; `$lock` serialises appends to one chain where the engine needs it.
 macro_rules! impl_audit_tx {
     ($db:ty, $lock:expr) => {
-        impl AuditTx for Transaction<'_, $db> {
+        impl AuditTx for crate::tx::WriteTx<$db> {
             async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error> {
                 let lock: Option<&'static str> = $lock;
                 if let Some(sql) = lock {

@@ -2,7 +2,7 @@
 //! multi-row `INSERT … VALUES` statements inside the caller's transaction. One statement
 //! carries up to [`MAX_PARAMS`] values, under SQLite's limit of 32,766 (PostgreSQL's is 65,535).
 
-use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
 use time::Date;
 use uuid::Uuid;
 
@@ -59,7 +59,7 @@ pub(crate) trait WriteRows {
 
 macro_rules! impl_write_rows {
     ($db:ty) => {
-        impl WriteRows for Transaction<'_, $db> {
+        impl WriteRows for crate::tx::WriteTx<$db> {
             async fn write_rows(&mut self, rows: &Rows) -> Result<(), sqlx::Error> {
                 let per = (MAX_PARAMS / rows.columns).max(1) * rows.columns;
                 for chunk in rows.values.chunks(per) {

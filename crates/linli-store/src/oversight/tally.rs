@@ -20,7 +20,7 @@ use linli_domain::Calendar;
 use linli_domain::oversight::Level;
 use linli_domain::workflow::{CHINA, working_days_taken};
 use serde::Serialize;
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Postgres, Sqlite};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -170,7 +170,7 @@ pub(crate) trait TallyTx {
 
 macro_rules! impl_tally_tx {
     ($db:ty, $lock:expr) => {
-        impl TallyTx for Transaction<'_, $db> {
+        impl TallyTx for crate::tx::WriteTx<$db> {
             async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error> {
                 let lock: Option<&'static str> = $lock;
                 if let Some(sql) = lock {
@@ -210,25 +210,17 @@ macro_rules! impl_tally_tx {
                 let c = match (before.kind.as_str(), o.action) {
                     ("service_request", _) => request_change(before, o),
                     ("complaint", "reply") => {
-                        let earlier: i64 = sqlx::query_scalar(
-                            "SELECT count(*) FROM work_item_event WHERE work_item_id = $1 AND community_code = $2 \
-                             AND action = 'reply'",
+                        // Only the first reply counts; it is marked on the complaint.
+                        let first: Option<Option<OffsetDateTime>> = sqlx::query_scalar(
+                            "UPDATE complaint SET replied_at = $3 WHERE work_item_id = $1 AND community_code = $2 \
+                             AND replied_at IS NULL RETURNING reply_due_at",
                         )
                         .bind(before.id)
                         .bind(&before.community_code)
-                        .fetch_one(&mut **self)
-                        .await?;
-                        if earlier > 0 {
-                            return Ok(());
-                        }
-                        let due: Option<OffsetDateTime> = sqlx::query_scalar(
-                            "SELECT reply_due_at FROM complaint WHERE work_item_id = $1 AND community_code = $2",
-                        )
-                        .bind(before.id)
-                        .bind(&before.community_code)
+                        .bind(Ts(at))
                         .fetch_optional(&mut **self)
-                        .await?
-                        .flatten();
+                        .await?;
+                        let Some(due) = first else { return Ok(()) };
                         DayCounts::reply(o.cal, before.created_at, at, due)
                     }
                     _ => return Ok(()),
@@ -245,13 +237,20 @@ macro_rules! impl_tally_tx {
 impl_tally_tx!(Sqlite, None);
 impl_tally_tx!(Postgres, Some("SELECT pg_advisory_xact_lock(hashtext($1))"));
 
-/// Days whose stored counts differ from a recount.
+/// Each complaint's first reply, from its history.
+const REPLIED: &str = "UPDATE complaint SET replied_at = (SELECT min(e.at) FROM work_item_event e \
+     WHERE e.work_item_id = complaint.work_item_id AND e.community_code = complaint.community_code \
+     AND e.action = 'reply') WHERE community_code = $1";
+
+/// What differs from a recount: a day's counts, or a complaint marked answered (or not) unlike
+/// its history (`recounted` then holds the complaint's id).
 #[derive(Debug, Clone, Serialize)]
 pub struct FiguresMismatch {
     pub community: String,
     pub day: Date,
     pub stored: DayCounts,
     pub recounted: DayCounts,
+    pub complaint: Option<Uuid>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -341,6 +340,7 @@ impl Store {
                 sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(community).execute(&mut *tx).await?;
             }
             let days = self.recount_days(community, EPOCH).await?;
+            sqlx::query(REPLIED).bind(community).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM figures_day WHERE community_code = $1").bind(community).execute(&mut *tx).await?;
             for (day, c) in &days {
                 sqlx::query(UPSERT)
@@ -396,8 +396,33 @@ impl Store {
                 let s = stored.get(&day).copied().unwrap_or_default();
                 let r = recounted.get(&day).copied().unwrap_or_default();
                 if s != r {
-                    out.push(FiguresMismatch { community: community.clone(), day, stored: s, recounted: r });
+                    out.push(FiguresMismatch {
+                        community: community.clone(),
+                        day,
+                        stored: s,
+                        recounted: r,
+                        complaint: None,
+                    });
                 }
+            }
+            let marks: Vec<(Uuid, OffsetDateTime)> = on_db!(self, |pool| sqlx::query_as(
+                "SELECT w.id, w.created_at FROM complaint c JOIN work_item w ON w.id = c.work_item_id \
+                 AND w.community_code = c.community_code WHERE c.community_code = $1 \
+                 AND (c.replied_at IS NULL) <> NOT EXISTS (SELECT 1 FROM work_item_event e \
+                 WHERE e.work_item_id = c.work_item_id AND e.community_code = c.community_code AND e.action = 'reply')"
+            )
+            .bind(&community)
+            .fetch_all(pool)
+            .await)?;
+            for (id, created) in marks {
+                let none = DayCounts::default();
+                out.push(FiguresMismatch {
+                    community: community.clone(),
+                    day: day_of(created),
+                    stored: none,
+                    recounted: none,
+                    complaint: Some(id),
+                });
             }
         }
         Ok(out)

@@ -2,7 +2,7 @@
 //! on SQLite (within its bound-parameter limit), and one array per column unpacked with
 //! `UNNEST` on PostgreSQL (23 parameters instead of 11,500 for 500 residents).
 
-use sqlx::{Postgres, QueryBuilder, Sqlite, Transaction};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
 use time::Date;
 use uuid::Uuid;
 
@@ -105,7 +105,7 @@ const RESIDENT_COLUMNS: &str = "id, community_code, household_id, name, pinyin, 
      document_enc, document_idx, document_tail, birth_date, ethnicity, phone_enc, phone_tail, residence_type, relation, \
      employment, disability_kind, disability_grade, note, created_at, updated_at";
 
-impl BulkTx for Transaction<'_, Sqlite> {
+impl BulkTx for crate::tx::WriteTx<Sqlite> {
     async fn households(&mut self, c: &Common<'_>, h: &Households) -> Result<(), sqlx::Error> {
         for rows in chunks(h.id.len()) {
             let mut b = QueryBuilder::<Sqlite>::new(
@@ -197,7 +197,7 @@ fn chunks(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
     (0..n).step_by(SQLITE_ROWS).map(move |start| start..(start + SQLITE_ROWS).min(n))
 }
 
-impl BulkTx for Transaction<'_, Postgres> {
+impl BulkTx for crate::tx::WriteTx<Postgres> {
     async fn households(&mut self, c: &Common<'_>, h: &Households) -> Result<(), sqlx::Error> {
         if h.id.is_empty() {
             return Ok(());

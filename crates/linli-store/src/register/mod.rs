@@ -7,6 +7,7 @@
 
 mod bulk;
 mod import;
+mod matching;
 mod places;
 mod residents;
 mod search;

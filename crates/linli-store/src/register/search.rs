@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use super::residents::{Event, ResidentDetail, masked_document, masked_phone};
 use crate::acting::Acting;
-use crate::audit::escape_like;
 use crate::node::stored_code;
 use crate::{StoreError, StoreResult};
 
@@ -106,16 +105,32 @@ pub struct ExportRow {
     pub note: String,
 }
 
-pub(crate) const SUMMARY_SELECT: &str = "SELECT r.id, r.community_code, r.household_id, b.name AS building_name, h.unit, h.room, \
-     r.name, r.gender, r.birth_date, r.document_kind, r.document_enc, r.phone_enc, r.residence_type, r.relation, r.status, \
-     (SELECT string_agg(t.tag, ' ') FROM resident_tag t WHERE t.resident_id = r.id AND t.community_code = r.community_code) AS tags, \
-     r.birth_date AS birth, r.ethnicity, r.employment, r.disability_kind, r.disability_grade, \
-     (SELECT g.name FROM grid g WHERE g.id = b.grid_id AND g.community_code = b.community_code) AS grid_name, r.note \
-     FROM resident r JOIN household h ON h.id = r.household_id AND h.community_code = r.community_code \
-     JOIN building b ON b.id = h.building_id AND b.community_code = h.community_code";
+/// The columns of a [`SummaryRow`], for `r` = resident, `h` its household, `b` its building.
+macro_rules! summary_columns {
+    () => {
+        "SELECT r.id, r.community_code, r.household_id, b.name AS building_name, h.unit, h.room, \
+         r.name, r.gender, r.birth_date, r.document_kind, r.document_enc, r.phone_enc, r.residence_type, r.relation, \
+         r.status, (SELECT string_agg(t.tag, ' ') FROM resident_tag t WHERE t.resident_id = r.id \
+         AND t.community_code = r.community_code) AS tags, r.birth_date AS birth, r.ethnicity, r.employment, \
+         r.disability_kind, r.disability_grade, (SELECT g.name FROM grid g WHERE g.id = b.grid_id \
+         AND g.community_code = b.community_code) AS grid_name, r.note"
+    };
+}
+
+/// A resident's household and building.
+macro_rules! resident_joins {
+    () => {
+        " JOIN household h ON h.id = r.household_id AND h.community_code = r.community_code \
+         JOIN building b ON b.id = h.building_id AND b.community_code = h.community_code"
+    };
+}
+
+pub(crate) const SUMMARY_COLUMNS: &str = summary_columns!();
+pub(crate) const RESIDENT_JOINS: &str = resident_joins!();
+pub(crate) const SUMMARY_SELECT: &str = concat!(summary_columns!(), " FROM resident r", resident_joins!());
 
 /// SQLite spells `string_agg` as `group_concat`.
-fn for_engine(store: &crate::Store, sql: &str) -> String {
+pub(super) fn for_engine(store: &crate::Store, sql: &str) -> String {
     match store.engine() {
         crate::Engine::Sqlite => sql.replace("string_agg(t.tag, ' ')", "group_concat(t.tag, ' ')"),
         crate::Engine::Postgres => sql.to_owned(),
@@ -196,101 +211,6 @@ impl Acting<'_> {
     }
 
     /// The rows and the total of a query whose rights the caller checked.
-    async fn matching(&self, q: &ResidentQuery, today: Date) -> StoreResult<(Vec<SummaryRow>, i64)> {
-        let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        // One text box, read the way people type into it.
-        // Digits are the end of an ID or phone number, or a room number.
-        let room = text.clone().filter(|t| t.chars().all(|c| c.is_ascii_digit()));
-        let (name_like, pinyin_like, tail, address_like) = match &text {
-            None => (None, None, None, None),
-            Some(t) if t.chars().all(|c| c.is_ascii_digit() || c == 'x' || c == 'X') && (3..=6).contains(&t.len()) => {
-                let tail = t.to_ascii_uppercase();
-                (None, None, Some(tail[tail.len().saturating_sub(4)..].to_owned()), None)
-            }
-            Some(t) if t.chars().all(|c| c.is_ascii_alphabetic()) => {
-                (None, Some(format!("{}%", t.to_ascii_lowercase())), None, None)
-            }
-            Some(t) => {
-                let like = format!("%{}%", escape_like(t));
-                (Some(like.clone()), None, None, Some(like))
-            }
-        };
-        let status = match q.status.as_deref() {
-            None | Some("") | Some("active") => Some("active"),
-            Some("moved_out") => Some("moved_out"),
-            Some("deceased") => Some("deceased"),
-            _ => None,
-        };
-        let (min_birth, max_birth) = match q.tag.as_deref() {
-            Some("elderly_60") => (None, Some(years_before(today, 60))),
-            Some("elderly_80") => (None, Some(years_before(today, 80))),
-            Some("minor") => (years_before(today, 18).next_day(), None),
-            _ => (None, None),
-        };
-        let recorded_tag = q.tag.clone().filter(|t| !matches!(t.as_str(), "elderly_60" | "elderly_80" | "minor" | ""));
-        // With a community, an equality the (community, status, birth) index serves; `$2 IS NULL OR`
-        // would hide it from both planners and scan every resident of the database.
-        let scope = if q.community.is_some() {
-            "WHERE r.community_code LIKE $1 AND r.community_code = $2"
-        } else {
-            "WHERE r.community_code LIKE $1 AND $2 IS NULL"
-        };
-        let filter = " \
-             AND ($3 IS NULL OR r.status = $3) \
-             AND ($4 IS NULL OR r.name LIKE $4 ESCAPE '\\' OR b.name LIKE $5 ESCAPE '\\' OR (h.unit || h.room) LIKE $5 ESCAPE '\\') \
-             AND ($6 IS NULL OR r.pinyin LIKE $6 OR r.initials LIKE $6) \
-             AND ($7 IS NULL OR r.document_tail = $7 OR r.phone_tail = $7 OR h.room = $13) \
-             AND ($8 IS NULL OR EXISTS (SELECT 1 FROM resident_tag t WHERE t.resident_id = r.id \
-                  AND t.community_code = r.community_code AND t.tag = $8)) \
-             AND ($9 IS NULL OR r.birth_date <= $9) AND ($10 IS NULL OR r.birth_date >= $10) \
-             AND ($11 IS NULL OR h.building_id = $11) AND ($12 IS NULL OR b.grid_id = $12)";
-        let order = match q.sort {
-            // 2号楼 before 10号楼, room 302 before 1001.
-            Sort::Address => {
-                "length(b.name), b.name, length(h.unit), h.unit, length(h.room), h.room, r.relation = 'head' DESC, \
-                 r.birth_date"
-            }
-            Sort::Name => "r.pinyin, r.name",
-            Sort::Age => "r.birth_date, r.name",
-        };
-        let list =
-            for_engine(self.store, &format!("{SUMMARY_SELECT} {scope}{filter} ORDER BY {order} LIMIT $14 OFFSET $15"));
-        let count = format!(
-            "SELECT count(*) FROM resident r JOIN household h ON h.id = r.household_id AND h.community_code = r.community_code \
-             JOIN building b ON b.id = h.building_id AND b.community_code = h.community_code {scope}{filter}"
-        );
-        let pattern = self.scope_pattern();
-        let community = q.community.map(|c| c.to_string());
-        macro_rules! binds {
-            ($query:expr) => {
-                $query
-                    .bind(&pattern)
-                    .bind(&community)
-                    .bind(status)
-                    .bind(&name_like)
-                    .bind(&address_like)
-                    .bind(&pinyin_like)
-                    .bind(&tail)
-                    .bind(&recorded_tag)
-                    .bind(max_birth)
-                    .bind(min_birth)
-                    .bind(q.building)
-                    .bind(q.grid)
-                    .bind(&room)
-            };
-        }
-        let rows: Vec<SummaryRow> =
-            on_db!(self.store, |pool| binds!(sqlx::query_as(sqlx::AssertSqlSafe(list.as_str())))
-                .bind(q.limit)
-                .bind(q.offset)
-                .fetch_all(pool)
-                .await)?;
-        let total: i64 = on_db!(self.store, |pool| binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.as_str())))
-            .fetch_one(pool)
-            .await)?;
-        Ok((rows, total))
-    }
-
     /// Everyone registered in a household, the present first. The caller checked the rights.
     pub(crate) async fn household_members(&self, household: Uuid) -> StoreResult<Vec<ResidentSummary>> {
         let sql = for_engine(

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Postgres, Sqlite};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -139,7 +139,7 @@ pub(crate) trait WorkTx {
 
 macro_rules! impl_work_tx {
     ($db:ty) => {
-        impl WorkTx for Transaction<'_, $db> {
+        impl WorkTx for crate::tx::WriteTx<$db> {
             async fn insert_work_item(
                 &mut self,
                 item: &NewItem<'_>,
@@ -248,7 +248,7 @@ macro_rules! impl_insert_event {
     ($name:ident, $db:ty) => {
         #[allow(clippy::too_many_arguments)]
         async fn $name(
-            tx: &mut Transaction<'_, $db>,
+            tx: &mut crate::tx::WriteTx<$db>,
             community: &str,
             item: Uuid,
             action: &str,

@@ -421,6 +421,13 @@ async fn day_counts(store: Store) {
     assert_eq!(working_days().await, taken - 1, "a takes one working day less");
     counts_agree(&store).await;
 
+    // A complaint's "answered" mark that disagrees with its history is found and rebuilt.
+    store.execute_admin("UPDATE complaint SET replied_at = NULL").await.expect("forget the replies");
+    let wrong = store.check_figures().await.expect("check");
+    assert!(wrong.iter().any(|m| m.complaint == Some(k)), "{wrong:#?}");
+    store.rebuild_all_figures().await.expect("rebuild");
+    counts_agree(&store).await;
+
     // An upgraded database (no counts yet) gets them once.
     store.execute_admin("DELETE FROM figures_day").await.expect("forget the counts");
     assert!(!store.check_figures().await.expect("check").is_empty(), "the check sees counts missing");

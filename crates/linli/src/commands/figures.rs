@@ -35,7 +35,14 @@ pub async fn run(file: Option<&Path>, cmd: FiguresCommand) -> Result<ExitCode> {
     }
     println!("✗ {} 天的计数与原始记录不一致 / days whose counts differ from the records:", wrong.len());
     for m in wrong.iter().take(50) {
-        println!("    {} {}  stored {:?}", m.community, m.day, m.stored);
+        if let Some(id) = m.complaint {
+            println!(
+                "    {} {}  投诉 complaint {id}: 是否已答复与其历史不符 / answered or not, unlike its history",
+                m.community, m.day
+            );
+            continue;
+        }
+        println!("    {} {}  stored  {:?}", m.community, m.day, m.stored);
         println!("    {} {}  recount {:?}", m.community, m.day, m.recounted);
     }
     println!("运行 linli figures rebuild 重算 / run `linli figures rebuild` to recompute them");
