@@ -60,6 +60,9 @@ pub struct Store {
     /// The working-day calendar, read at most once a minute (deadlines and urgency need it on
     /// every queue and move); this process's own calendar writes clear it at once.
     pub(crate) calendar_cache: crate::calendar::CalendarCache,
+    /// A server recounts figures after a calendar change in the background; a command from the
+    /// shell waits for it before it exits.
+    background_recounts: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +188,7 @@ impl Store {
             description: format!("SQLite {path}"),
             keys: None,
             calendar_cache: Default::default(),
+            background_recounts: false,
         })
     }
 
@@ -203,10 +207,21 @@ impl Store {
             description: format!("PostgreSQL {}", redact_url(url)),
             keys: None,
             calendar_cache: Default::default(),
+            background_recounts: false,
         })
     }
 
     /// This store with the keys that encrypt personal data.
+    /// For a server: recounts after a calendar change run in the background.
+    pub fn with_background_recounts(mut self) -> Store {
+        self.background_recounts = true;
+        self
+    }
+
+    pub(crate) fn waits_for_background(&self) -> bool {
+        !self.background_recounts
+    }
+
     pub fn with_keys(mut self, keys: crate::privacy::Keys) -> Store {
         self.keys = Some(std::sync::Arc::new(keys));
         self

@@ -6,7 +6,9 @@
 //! create waits tens of milliseconds for a lock that was free after a fraction of one. So the
 //! writers of this process take turns on an async mutex held from `BEGIN IMMEDIATE` until the
 //! transaction ends: the next one starts the moment the last one commits, in arrival order.
-//! The busy timeout still covers writers in other processes (the `linli` commands).
+//! The busy timeout still covers the few single-statement writes made outside a transaction
+//! (sessions seen, outbox claims, tokens used) and writers in other processes (the `linli`
+//! commands).
 //!
 //! PostgreSQL needs nothing special; audit chains are serialised by an advisory lock in
 //! `audit.rs`.
@@ -56,7 +58,8 @@ pub(crate) trait WritePool {
 /// One turn per database file, shared by every pool this process opens on it.
 fn turn_for(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
     static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
-    let file = pool.connect_options().get_filename().to_owned();
+    let named = pool.connect_options().get_filename().to_owned();
+    let file = std::fs::canonicalize(&named).unwrap_or(named);
     let mut turns = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     turns.entry(file).or_default().clone()
 }

@@ -14,3 +14,6 @@ CREATE INDEX household_room ON household (community_code, room);
 DROP INDEX resident_household;
 CREATE INDEX resident_household ON resident (household_id, community_code);
 CREATE INDEX household_building ON household (building_id, community_code);
+-- A resident's categories, for every row of a list (the tags column): by resident, not by
+-- scanning the community's tags.
+CREATE INDEX resident_tag_resident ON resident_tag (resident_id, community_code);

@@ -160,6 +160,10 @@ const UPSERT: &str = "INSERT INTO figures_day (community_code, day, received, fi
 
 /// The figures' share of every write, inside its transaction.
 pub(crate) trait TallyTx {
+    /// On PostgreSQL, the community's audit-chain lock (which `append_audit` takes anyway),
+    /// taken before any row the figures touch so that a rebuild never waits on a write that
+    /// waits on it.
+    async fn lock_community(&mut self, community: &str) -> Result<(), sqlx::Error>;
     /// Adds `c` to the community's day.
     async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error>;
     /// A new work item: a request or complaint received.
@@ -171,11 +175,16 @@ pub(crate) trait TallyTx {
 macro_rules! impl_tally_tx {
     ($db:ty, $lock:expr) => {
         impl TallyTx for crate::tx::WriteTx<$db> {
-            async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error> {
+            async fn lock_community(&mut self, community: &str) -> Result<(), sqlx::Error> {
                 let lock: Option<&'static str> = $lock;
                 if let Some(sql) = lock {
                     sqlx::query(sql).bind(community).execute(&mut **self).await?;
                 }
+                Ok(())
+            }
+
+            async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error> {
+                self.lock_community(community).await?;
                 sqlx::query(UPSERT)
                     .bind(community)
                     .bind(day)
@@ -211,6 +220,7 @@ macro_rules! impl_tally_tx {
                     ("service_request", _) => request_change(before, o),
                     ("complaint", "reply") => {
                         // Only the first reply counts; it is marked on the complaint.
+                        self.lock_community(&before.community_code).await?;
                         let first: Option<Option<OffsetDateTime>> = sqlx::query_scalar(
                             "UPDATE complaint SET replied_at = $3 WHERE work_item_id = $1 AND community_code = $2 \
                              AND replied_at IS NULL RETURNING reply_due_at",
@@ -240,7 +250,9 @@ impl_tally_tx!(Postgres, Some("SELECT pg_advisory_xact_lock(hashtext($1))"));
 /// Each complaint's first reply, from its history.
 const REPLIED: &str = "UPDATE complaint SET replied_at = (SELECT min(e.at) FROM work_item_event e \
      WHERE e.work_item_id = complaint.work_item_id AND e.community_code = complaint.community_code \
-     AND e.action = 'reply') WHERE community_code = $1";
+     AND e.action = 'reply') WHERE community_code = $1 AND replied_at IS DISTINCT FROM (SELECT min(e.at) \
+     FROM work_item_event e WHERE e.work_item_id = complaint.work_item_id \
+     AND e.community_code = complaint.community_code AND e.action = 'reply')";
 
 /// What differs from a recount: a day's counts, or a complaint marked answered (or not) unlike
 /// its history (`recounted` then holds the complaint's id).
@@ -263,6 +275,71 @@ struct DayRow {
 /// Far enough back for "every record".
 const EPOCH: Date = time::macros::date!(2000 - 01 - 01);
 
+type RequestRecord = (OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>, Option<OffsetDateTime>, String);
+/// Received, first replied, reply deadline.
+type ComplaintRecord = (OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>);
+
+/// What a recount reads of one community since a moment.
+struct Records {
+    requests: Vec<RequestRecord>,
+    ratings: Vec<(OffsetDateTime, String)>,
+    complaints: Vec<ComplaintRecord>,
+}
+
+/// Reads [`Records`] through `$exec`: a pool, or `&mut *tx` to read inside a write (a rebuild
+/// must not need a second connection while it holds the write).
+macro_rules! fetch_records {
+    ($exec:expr, $community:expr, $start:expr) => {{
+        let requests: Vec<RequestRecord> = sqlx::query_as(
+            "SELECT created_at, accepted_at, due_at, closed_at, state FROM work_item \
+             WHERE community_code = $1 AND kind = 'service_request' AND created_at >= $2",
+        )
+        .bind($community)
+        .bind($start)
+        .fetch_all($exec)
+        .await?;
+        let ratings: Vec<(OffsetDateTime, String)> =
+            sqlx::query_as("SELECT created_at, level FROM rating WHERE community_code = $1 AND created_at >= $2")
+                .bind($community)
+                .bind($start)
+                .fetch_all($exec)
+                .await?;
+        let complaints: Vec<ComplaintRecord> = sqlx::query_as(
+            "SELECT w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id \
+             AND e.community_code = w.community_code AND e.action = 'reply'), c.reply_due_at FROM work_item w \
+             JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code \
+             WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2",
+        )
+        .bind($community)
+        .bind($start)
+        .fetch_all($exec)
+        .await?;
+        Records { requests, ratings, complaints }
+    }};
+}
+
+impl Records {
+    /// By the same per-item rules as the writes.
+    fn count(self, cal: &Calendar) -> BTreeMap<Date, DayCounts> {
+        let mut days: BTreeMap<Date, DayCounts> = BTreeMap::new();
+        for (created, accepted, due, closed, state) in self.requests {
+            days.entry(day_of(created)).or_default().add(&DayCounts::request(cal, &state, accepted, due, closed));
+        }
+        for (at, level) in self.ratings {
+            days.entry(day_of(at)).or_default().add(&DayCounts::rating(&level));
+        }
+        for (created, first_reply, reply_due) in self.complaints {
+            let day = days.entry(day_of(created)).or_default();
+            day.complaints += 1;
+            if let Some(r) = first_reply {
+                day.add(&DayCounts::reply(cal, created, r, reply_due));
+            }
+        }
+        days.retain(|_, c| !c.is_zero());
+        days
+    }
+}
+
 impl Store {
     /// The stored counts of a community's days from `since`.
     pub(crate) async fn stored_days(&self, community: &str, since: Date) -> StoreResult<BTreeMap<Date, DayCounts>> {
@@ -284,62 +361,24 @@ impl Store {
     pub async fn recount_days(&self, community: &str, since: Date) -> StoreResult<BTreeMap<Date, DayCounts>> {
         let start = Ts(since.midnight().assume_offset(CHINA));
         let cal = self.calendar().await?;
-        let mut days: BTreeMap<Date, DayCounts> = BTreeMap::new();
-        type Req = (OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>, Option<OffsetDateTime>, String);
-        let requests: Vec<Req> = on_db!(self, |pool| sqlx::query_as(
-            "SELECT created_at, accepted_at, due_at, closed_at, state FROM work_item \
-             WHERE community_code = $1 AND kind = 'service_request' AND created_at >= $2"
-        )
-        .bind(community)
-        .bind(start)
-        .fetch_all(pool)
-        .await)?;
-        for (created, accepted, due, closed, state) in requests {
-            days.entry(day_of(created)).or_default().add(&DayCounts::request(&cal, &state, accepted, due, closed));
-        }
-        let ratings: Vec<(OffsetDateTime, String)> = on_db!(self, |pool| sqlx::query_as(
-            "SELECT created_at, level FROM rating WHERE community_code = $1 AND created_at >= $2"
-        )
-        .bind(community)
-        .bind(start)
-        .fetch_all(pool)
-        .await)?;
-        for (at, level) in ratings {
-            days.entry(day_of(at)).or_default().add(&DayCounts::rating(&level));
-        }
-        type Comp = (Uuid, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>);
-        let complaints: Vec<Comp> = on_db!(self, |pool| sqlx::query_as(
-            "SELECT w.id, w.created_at, (SELECT min(e.at) FROM work_item_event e WHERE e.work_item_id = w.id \
-             AND e.community_code = w.community_code AND e.action = 'reply'), c.reply_due_at FROM work_item w \
-             JOIN complaint c ON c.work_item_id = w.id AND c.community_code = w.community_code \
-             WHERE w.community_code = $1 AND w.kind = 'complaint' AND w.created_at >= $2"
-        )
-        .bind(community)
-        .bind(start)
-        .fetch_all(pool)
-        .await)?;
-        for (_, created, first_reply, reply_due) in complaints {
-            let day = days.entry(day_of(created)).or_default();
-            day.complaints += 1;
-            if let Some(r) = first_reply {
-                day.add(&DayCounts::reply(&cal, created, r, reply_due));
-            }
-        }
-        days.retain(|_, c| !c.is_zero());
-        Ok(days)
+        let records: Records =
+            on_db!(self, |pool| async { Ok::<_, sqlx::Error>(fetch_records!(pool, community, start)) }.await)?;
+        Ok(records.count(&cal))
     }
 
     /// Recomputes one community's stored counts from its records.
     pub async fn rebuild_figures(&self, community: &str) -> StoreResult<()> {
+        let cal = self.calendar().await?;
+        let start = Ts(EPOCH.midnight().assume_offset(CHINA));
         // The write lock (SQLite) or the community's lock (PostgreSQL) is held before the
-        // recount reads, so no write can fall between the recount and its storing.
-        let done: StoreResult<()> = on_db!(self, |pool| async {
+        // records are read, through the same connection, so no write falls between the recount
+        // and its storing.
+        let done: Result<(), sqlx::Error> = on_db!(self, |pool| async {
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
-            if self.engine() == crate::Engine::Postgres {
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(community).execute(&mut *tx).await?;
-            }
-            let days = self.recount_days(community, EPOCH).await?;
+            tx.lock_community(community).await?;
+            let days = fetch_records!(&mut *tx, community, start).count(&cal);
+            // Only the marks that differ: a complaint row another write holds is left alone.
             sqlx::query(REPLIED).bind(community).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM figures_day WHERE community_code = $1").bind(community).execute(&mut *tx).await?;
             for (day, c) in &days {
@@ -359,21 +398,17 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
-            Ok(())
+            tx.commit().await
         }
         .await);
-        done
+        Ok(done?)
     }
 
-    /// Every community that has records or stored counts.
+    /// Every community, retired ones too (their records stay).
     async fn communities_with_figures(&self) -> StoreResult<Vec<String>> {
-        Ok(on_db!(self, |pool| sqlx::query_scalar(
-            "SELECT DISTINCT community_code FROM work_item UNION SELECT DISTINCT community_code FROM figures_day \
-             ORDER BY 1"
-        )
-        .fetch_all(pool)
-        .await)?)
+        Ok(on_db!(self, |pool| sqlx::query_scalar("SELECT code FROM node WHERE level = 'community' ORDER BY code")
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// Recomputes every community's counts; returns how many communities.
@@ -385,10 +420,34 @@ impl Store {
         Ok(all.len())
     }
 
-    /// Compares every community's stored counts with a recount; empty when they agree.
+    /// Compares every community's stored counts with a recount; empty when they agree. A
+    /// community that differs is looked at again under its write lock, so a write landing
+    /// between the two reads of a live database is not reported.
     pub async fn check_figures(&self) -> StoreResult<Vec<FiguresMismatch>> {
         let mut out = Vec::new();
         for community in self.communities_with_figures().await? {
+            let first = self.compare_figures(&community).await?;
+            if first.is_empty() {
+                continue;
+            }
+            let locked: StoreResult<Vec<FiguresMismatch>> = on_db!(self, |pool| async {
+                use crate::tx::WritePool as _;
+                let mut tx = pool.begin_write().await?;
+                tx.lock_community(&community).await?;
+                let again = self.compare_figures(&community).await;
+                tx.commit().await?;
+                again
+            }
+            .await);
+            out.extend(locked?);
+        }
+        Ok(out)
+    }
+
+    async fn compare_figures(&self, community: &str) -> StoreResult<Vec<FiguresMismatch>> {
+        let mut out = Vec::new();
+        {
+            let community = community.to_owned();
             let stored = self.stored_days(&community, EPOCH).await?;
             let recounted = self.recount_days(&community, EPOCH).await?;
             let days: std::collections::BTreeSet<Date> = stored.keys().chain(recounted.keys()).copied().collect();
@@ -428,27 +487,49 @@ impl Store {
         Ok(out)
     }
 
-    /// After an upgrade from before `figures_day` (or a restore of records without it): builds
-    /// the counts when there are records but none are stored. True when it built them.
+    /// After an upgrade from before `figures_day` (or a restore of records without it): counts
+    /// every community's days once, and marks that done only when all of them were, so an
+    /// interrupted first count runs again. True when it counted.
     pub async fn ensure_figures(&self) -> StoreResult<bool> {
-        let (records, stored): (bool, bool) = on_db!(self, |pool| sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM work_item WHERE kind IN ('service_request', 'complaint')), \
-             EXISTS (SELECT 1 FROM figures_day)"
-        )
-        .fetch_one(pool)
-        .await)?;
-        if !records || stored {
+        let done: Option<String> =
+            on_db!(self, |pool| sqlx::query_scalar("SELECT value FROM setting WHERE name = 'figures_counted'")
+                .fetch_optional(pool)
+                .await)?;
+        if done.is_some() {
             return Ok(false);
         }
         self.rebuild_all_figures().await?;
+        exec_db!(self, |pool| {
+            sqlx::query(
+            "INSERT INTO setting (name, value, updated_at) VALUES ('figures_counted', '1', $1) ON CONFLICT (name) DO NOTHING"
+        )
+        .bind(Ts(crate::now()))
+        .execute(pool)
+        .await
+        })?;
         Ok(true)
     }
 
     /// A calendar change that touches a day already past changes the working days of requests
     /// finished around it: their counts are recomputed.
+    /// The recount runs in the background (a city's takes longer than a page may wait); the
+    /// figures are exact again when it ends.
     pub(crate) async fn calendar_changed_on(&self, first_day: Date) -> StoreResult<()> {
-        if first_day <= crate::today() {
-            self.rebuild_all_figures().await?;
+        if first_day > crate::today() {
+            return Ok(());
+        }
+        let store = self.clone();
+        let rebuild = tokio::spawn(async move {
+            match store.rebuild_all_figures().await {
+                Ok(n) => tracing::info!(communities = n, "recounted the figures after a calendar change to a past day"),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not recount the figures after a calendar change; run `linli figures rebuild`")
+                }
+            }
+        });
+        // A command run from the shell exits when it returns: let it finish the recount.
+        if self.waits_for_background() {
+            let _ = rebuild.await;
         }
         Ok(())
     }

@@ -142,7 +142,8 @@ macro_rules! push_from_where {
             }
         }
         q.push($joins);
-        q.push(" WHERE");
+        // Always within the viewer's subtree too, whatever community the caller checked.
+        q.push(" WHERE r.community_code LIKE ").push_bind(f.pattern.clone()).push(" AND");
         scope!("r.community_code");
         if f.text.is_some() {
             q.push(" AND r.id = m.id");

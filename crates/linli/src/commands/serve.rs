@@ -12,7 +12,7 @@ use super::open_migrated;
 use crate::config::Config;
 
 pub async fn serve(config: Config, demo: bool) -> Result<ExitCode> {
-    let store = open_migrated(&config).await?;
+    let store = open_migrated(&config).await?.with_background_recounts();
     if demo {
         if store.seed_demo().await? {
             tracing::info!(db = %store.describe(), "seeded the demo data");
