@@ -212,6 +212,19 @@ impl Store {
     }
 
     /// This store with the keys that encrypt personal data.
+    /// After a bulk write, PostgreSQL's planner statistics for `tables`, so the next queries are
+    /// planned for the rows now there. SQLite's plans are written not to depend on statistics
+    /// (docs/PERFORMANCE.md), so there it does nothing.
+    pub async fn refresh_statistics(&self, tables: &[&str]) -> StoreResult<()> {
+        if let Db::Postgres(pool) = &self.db {
+            for t in tables {
+                // Names from the code, never from input.
+                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {t}"))).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// For a server: recounts after a calendar change run in the background.
     pub fn with_background_recounts(mut self) -> Store {
         self.background_recounts = true;

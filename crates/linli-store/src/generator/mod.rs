@@ -265,6 +265,20 @@ impl Store {
             progress(&GenProgress { done: i + 1, of: places.len(), community: &place.name, report: &report });
         }
         report.checksum = hex::encode(sums.finalize());
+        self.refresh_statistics(&[
+            "resident",
+            "household",
+            "building",
+            "resident_tag",
+            "work_item",
+            "work_item_event",
+            "service_request",
+            "rating",
+            "complaint",
+            "figures_day",
+            "visit",
+        ])
+        .await?;
         Ok(report)
     }
 }
