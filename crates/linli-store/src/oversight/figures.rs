@@ -297,6 +297,16 @@ impl crate::Store {
     }
 }
 
+/// `$1, $2, …` for each of `$items`, bound as the builder `$q` goes.
+macro_rules! push_list {
+    ($q:expr, $items:expr) => {{
+        let mut list = $q.separated(", ");
+        for item in $items {
+            list.push_bind(item);
+        }
+    }};
+}
+
 impl crate::Store {
     /// Several communities' totals since the span began, in three statements whatever their
     /// number: the day counts summed, and what is late while open counted, per community.
@@ -320,10 +330,7 @@ impl crate::Store {
                 "CAST(sum(complaints_in_time) AS BIGINT) AS complaints_in_time FROM figures_day WHERE day >= "
             ));
             q.push_bind(first).push(" AND community_code IN (");
-            let mut list = q.separated(", ");
-            for c in communities {
-                list.push_bind(c);
-            }
+            push_list!(q, communities);
             q.push(") GROUP BY community_code");
             q.build_query_as().fetch_all(pool).await
         })?;
@@ -343,10 +350,7 @@ impl crate::Store {
                  AS BIGINT) FROM work_item WHERE kind = 'service_request' AND closed_at IS NULL AND due_at < ",
             );
             q.push_bind(Ts(now)).push(" AND community_code IN (");
-            let mut list = q.separated(", ");
-            for c in communities {
-                list.push_bind(c);
-            }
+            push_list!(q, communities);
             q.push(") GROUP BY community_code");
             q.build_query_as().fetch_all(pool).await
         })?;
@@ -363,10 +367,7 @@ impl crate::Store {
                  WHERE c.replied_at IS NULL AND w.created_at >= ",
             );
             q.push_bind(start).push(" AND c.community_code IN (");
-            let mut list = q.separated(", ");
-            for c in communities {
-                list.push_bind(c);
-            }
+            push_list!(q, communities);
             q.push(")");
             q.build_query_as().fetch_all(pool).await
         })?;

@@ -262,6 +262,10 @@ fn normal_code(code: &str) -> String {
     code.trim().to_ascii_uppercase().replace(['-', ' '], "")
 }
 
+/// One invitation slip per resident: two clerks pressing at once make one slip each, not two.
+const INVITE: &str = "INSERT INTO survey_invitation (code, survey_id, community_code, resident_id) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (survey_id, resident_id) DO NOTHING";
+
 impl Acting<'_> {
     async fn survey_for(&self, id: Uuid, action: Action) -> StoreResult<Survey> {
         let s = self.store.load_survey(id).await?;
@@ -448,15 +452,13 @@ impl Acting<'_> {
                 return Err(sqlx::Error::RowNotFound);
             }
             for (code, resident) in &members {
-                sqlx::query(
-                    "INSERT INTO survey_invitation (code, survey_id, community_code, resident_id) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(code)
-                .bind(id)
-                .bind(&s.community_code)
-                .bind(resident)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INVITE)
+                    .bind(code)
+                    .bind(id)
+                    .bind(&s.community_code)
+                    .bind(resident)
+                    .execute(&mut *tx)
+                    .await?;
             }
         })
         .map_err(|e| if stale { not_draft() } else { e.into() })?;
@@ -514,17 +516,13 @@ impl Acting<'_> {
         );
         audited!(self, &entry, |tx| {
             for (code, resident) in &new {
-                // Two clerks pressing at once make one slip each, not two.
-                sqlx::query(
-                    "INSERT INTO survey_invitation (code, survey_id, community_code, resident_id) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (survey_id, resident_id) DO NOTHING",
-                )
-                .bind(code)
-                .bind(id)
-                .bind(&s.community_code)
-                .bind(resident)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(INVITE)
+                    .bind(code)
+                    .bind(id)
+                    .bind(&s.community_code)
+                    .bind(resident)
+                    .execute(&mut *tx)
+                    .await?;
             }
         })?;
         Ok(new.len() as i64)

@@ -164,8 +164,10 @@ pub(crate) trait TallyTx {
     /// taken before any row the figures touch so that a rebuild never waits on a write that
     /// waits on it.
     async fn lock_community(&mut self, community: &str) -> Result<(), sqlx::Error>;
-    /// Adds `c` to the community's day.
+    /// Adds `c` to the community's day, under [`TallyTx::lock_community`].
     async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error>;
+    /// The same, for a caller that holds the lock already (a rebuild).
+    async fn add_day(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error>;
     /// A new work item: a request or complaint received.
     async fn tally_new(&mut self, item: &NewItem<'_>, at: OffsetDateTime) -> Result<(), sqlx::Error>;
     /// A move about to be recorded at `at`: a request finished (or reopened), a complaint's first reply.
@@ -185,6 +187,10 @@ macro_rules! impl_tally_tx {
 
             async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error> {
                 self.lock_community(community).await?;
+                self.add_day(community, day, c).await
+            }
+
+            async fn add_day(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error> {
                 sqlx::query(UPSERT)
                     .bind(community)
                     .bind(day)
@@ -382,21 +388,7 @@ impl Store {
             sqlx::query(REPLIED).bind(community).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM figures_day WHERE community_code = $1").bind(community).execute(&mut *tx).await?;
             for (day, c) in &days {
-                sqlx::query(UPSERT)
-                    .bind(community)
-                    .bind(day)
-                    .bind(c.received)
-                    .bind(c.finished)
-                    .bind(c.finished_late)
-                    .bind(c.working_days_sum)
-                    .bind(c.working_days_n)
-                    .bind(c.ratings)
-                    .bind(c.satisfied)
-                    .bind(c.complaints)
-                    .bind(c.complaints_answered)
-                    .bind(c.complaints_in_time)
-                    .execute(&mut *tx)
-                    .await?;
+                tx.add_day(community, *day, c).await?;
             }
             tx.commit().await
         }

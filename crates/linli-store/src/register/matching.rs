@@ -78,8 +78,8 @@ macro_rules! push_from_where {
         macro_rules! scope {
             ($col:expr) => {
                 match &f.community {
-                    Some(c) => q.push(concat!(" ", $col, " = ")).push_bind(c.clone()),
-                    None => q.push(concat!(" ", $col, " LIKE ")).push_bind(f.pattern.clone()),
+                    Some(c) => q.push(format!(" {} = ", $col)).push_bind(c.clone()),
+                    None => q.push(format!(" {} LIKE ", $col)).push_bind(f.pattern.clone()),
                 }
             };
         }
@@ -105,20 +105,16 @@ macro_rules! push_from_where {
             Some(Text::Letters { prefix }) => {
                 // The range finds them in the index; LIKE keeps the answer exact whatever the
                 // database's collation.
-                q.push(" FROM (SELECT r3.id FROM resident r3 WHERE");
-                scope!("r3.community_code");
-                q.push(" AND r3.pinyin >= ").push_bind(prefix.clone());
-                if let Some(end) = prefix_end(prefix) {
-                    q.push(" AND r3.pinyin < ").push_bind(end);
+                for (i, (alias, col)) in [("r3", "pinyin"), ("r4", "initials")].into_iter().enumerate() {
+                    q.push(if i == 0 { " FROM (" } else { " UNION " });
+                    q.push(format!("SELECT {alias}.id FROM resident {alias} WHERE"));
+                    scope!(format!("{alias}.community_code"));
+                    q.push(format!(" AND {alias}.{col} >= ")).push_bind(prefix.clone());
+                    if let Some(end) = prefix_end(prefix) {
+                        q.push(format!(" AND {alias}.{col} < ")).push_bind(end);
+                    }
+                    q.push(format!(" AND {alias}.{col} LIKE ")).push_bind(format!("{prefix}%"));
                 }
-                q.push(" AND r3.pinyin LIKE ").push_bind(format!("{prefix}%"));
-                q.push(" UNION SELECT r4.id FROM resident r4 WHERE");
-                scope!("r4.community_code");
-                q.push(" AND r4.initials >= ").push_bind(prefix.clone());
-                if let Some(end) = prefix_end(prefix) {
-                    q.push(" AND r4.initials < ").push_bind(end);
-                }
-                q.push(" AND r4.initials LIKE ").push_bind(format!("{prefix}%"));
                 q.push(") m CROSS JOIN resident r");
             }
             Some(Text::Words { like }) => {

@@ -460,9 +460,9 @@ impl Acting<'_> {
         let mut missing_update: Option<Vec<Material>> = None;
         let mut transfer: Option<(String, Option<OffsetDateTime>)> = None;
         let mut notice_reason = reason.clone();
+        let cal = self.store.calendar().await?;
         match mv.action {
             "accept" => {
-                let cal = self.store.calendar().await?;
                 accepted_at = Some(at);
                 due = Some(due_at(&cal, at, Limit::WorkingDays(u32::try_from(row.time_limit_days).unwrap_or(0))));
                 missing_update = Some(Vec::new());
@@ -500,7 +500,6 @@ impl Acting<'_> {
                             .ok_or_else(|| Invalid::one("office_days", "office_days"))?,
                     ),
                 };
-                let cal = self.store.calendar().await?;
                 let office_due = days.map(|d| due_at(&cal, at, Limit::WorkingDays(d)));
                 details = json!({ "office": office, "office_days": days });
                 notice_reason = office.clone();
@@ -516,7 +515,6 @@ impl Acting<'_> {
             }
             _ => {}
         }
-        let cal = self.store.calendar().await?;
         let outcome = Outcome {
             before: &work,
             cal: &cal,

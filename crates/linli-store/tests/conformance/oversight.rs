@@ -29,6 +29,33 @@ pub async fn counts_agree(store: &Store) {
     assert!(wrong.is_empty(), "stored counts differ from a recount: {wrong:#?}");
 }
 
+/// A complaint taken at the window about a worker's manner.
+fn window_complaint() -> ComplaintInput {
+    ComplaintInput {
+        channel: "window".into(),
+        complainant_name: "张伟".into(),
+        phone: "13905913333".into(),
+        subject: "态度".into(),
+        content: "被催促".into(),
+        request_number: String::new(),
+    }
+}
+
+/// The main community's home-repair item (便民维修), and a request for it.
+async fn repair_item(desk: &linli_store::Acting<'_>) -> uuid::Uuid {
+    let items = desk.catalogue(code(MAIN)).await.expect("catalogue");
+    items.into_iter().find(|i| i.code == "BM-004").expect("BM-004").id
+}
+
+fn repair_request() -> RequestInput {
+    RequestInput {
+        applicant_name: "陈桂英".into(),
+        applicant_phone: "13905910022".into(),
+        fields: BTreeMap::from([("f1".to_owned(), "水电维修".to_owned())]),
+        ..RequestInput::default()
+    }
+}
+
 fn mv(action: &str, reason: &str) -> MoveInput {
     MoveInput { action: action.into(), reason: reason.into(), ..MoveInput::default() }
 }
@@ -277,14 +304,7 @@ async fn figures(store: Store) {
     let social = store.acting(&social_actor);
     social.rate(done[0].id, &rating("满意", "")).await.expect("rate");
     social.rate(done[1].id, &rating("非常不满意", "")).await.expect("rate");
-    let input = ComplaintInput {
-        channel: "window".into(),
-        complainant_name: "张伟".into(),
-        phone: "13905913333".into(),
-        subject: "态度".into(),
-        content: "被催促".into(),
-        request_number: String::new(),
-    };
+    let input = window_complaint();
     let (c, _) = desk.take_complaint(code(MAIN), &input).await.expect("complaint");
     desk.move_complaint(c, &mv("reply", "已批评教育")).await.expect("reply");
     counts_agree(&store).await;
@@ -342,14 +362,8 @@ async fn day_counts(store: Store) {
     let this_month = || async { head.service_figures(code(MAIN), 1).await.expect("figures").remove(0) };
     let before = this_month().await;
     let head_figures_before = head.service_figures(code(MAIN), 2).await.expect("figures");
-    let repair = desk.catalogue(code(MAIN)).await.expect("catalogue").into_iter().find(|i| i.code == "BM-004");
-    let repair = repair.expect("BM-004").id;
-    let input = RequestInput {
-        applicant_name: "陈桂英".into(),
-        applicant_phone: "13905910022".into(),
-        fields: BTreeMap::from([("f1".to_owned(), "水电维修".to_owned())]),
-        ..RequestInput::default()
-    };
+    let repair = repair_item(&desk).await;
+    let input = repair_request();
     let take = || async { desk.take_request(code(MAIN), repair, &input, Source::Window).await.expect("take").id };
     // Received, then each way out: finished (and archived), declined, withdrawn, transferred and back.
     let (a, c, d) = (take().await, take().await, take().await);
@@ -386,14 +400,7 @@ async fn day_counts(store: Store) {
     assert_eq!(open_late(&late), was_late + 1, "{late:?}");
 
     // A complaint counts once, and only its first reply counts.
-    let complaint = ComplaintInput {
-        channel: "window".into(),
-        complainant_name: "张伟".into(),
-        phone: "13905913333".into(),
-        subject: "态度".into(),
-        content: "被催促".into(),
-        request_number: String::new(),
-    };
+    let complaint = window_complaint();
     let (k, _) = desk.take_complaint(code(MAIN), &complaint).await.expect("complaint");
     desk.move_complaint(k, &mv("reply", "已批评教育")).await.expect("reply");
     desk.move_complaint(k, &mv("reject_reply", "不满意")).await.expect("reject");
@@ -452,22 +459,9 @@ async fn rebuild_while_writing(store: Store) {
     store.seed_demo_window().await.expect("window");
     let desk_actor = as_user(&store, "chuangkou").await;
     let desk = store.acting(&desk_actor);
-    let repair = desk.catalogue(code(MAIN)).await.expect("catalogue").into_iter().find(|i| i.code == "BM-004");
-    let repair = repair.expect("BM-004").id;
-    let input = RequestInput {
-        applicant_name: "陈桂英".into(),
-        applicant_phone: "13905910022".into(),
-        fields: BTreeMap::from([("f1".to_owned(), "水电维修".to_owned())]),
-        ..RequestInput::default()
-    };
-    let complaint = ComplaintInput {
-        channel: "window".into(),
-        complainant_name: "张伟".into(),
-        phone: "13905913333".into(),
-        subject: "态度".into(),
-        content: "被催促".into(),
-        request_number: String::new(),
-    };
+    let repair = repair_item(&desk).await;
+    let input = repair_request();
+    let complaint = window_complaint();
     let mut work = Vec::new();
     for _ in 0..6 {
         let r = desk.take_request(code(MAIN), repair, &input, Source::Window).await.expect("take").id;
