@@ -13,6 +13,7 @@ use sqlx::{Postgres, Sqlite};
 use time::OffsetDateTime;
 
 use crate::acting::{Acting, Actor};
+use crate::batch::{Batch, RunBatch as _};
 use crate::{Store, StoreResult, Ts, now};
 
 /// Runs the statements of `$body` in one write transaction (`$tx` names it), appends `$entry`
@@ -115,6 +116,61 @@ fn anchor_of(heads: &[(String, i64, Vec<u8>)]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A chain's last entry, as its `seq` and hash; none for a chain not yet begun.
+pub(crate) type Head = Option<(i64, Vec<u8>)>;
+
+/// The entry as it is written after `head`: stamped with its time, actor and hash.
+pub(crate) fn stamp(actor: &Actor, entry: &Entry, head: Head) -> Record {
+    let (seq, prev_hash) = head.map_or((1, Vec::new()), |(s, h)| (s + 1, h));
+    let mut r = Record {
+        id: 0,
+        chain: entry.chain.clone(),
+        seq,
+        at: now(),
+        actor_kind: actor.who.kind().to_owned(),
+        actor_id: actor.who.id(),
+        actor_name: actor.name.clone(),
+        action: entry.action.to_owned(),
+        target_type: entry.target_type.to_owned(),
+        target_id: entry.target_id.clone(),
+        summary: entry.summary.to_string(),
+        ip: actor.ip.clone(),
+        prev_hash,
+        hash: Vec::new(),
+    };
+    r.hash = entry_hash(&r);
+    r
+}
+
+/// Writes `r` and moves its chain's head to it. The head must have been read under the chain's
+/// lock in the same transaction (see [`AuditTx::append_audit`]).
+pub(crate) fn push_record(b: &mut Batch, r: &Record) {
+    b.push(
+        "INSERT INTO audit_log (chain, seq, at, actor_kind, actor_id, actor_name, action, target_type, \
+         target_id, summary, ip, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&r.chain)
+    .bind(r.seq)
+    .bind(Ts(r.at))
+    .bind(&r.actor_kind)
+    .bind(r.actor_id.clone())
+    .bind(&r.actor_name)
+    .bind(&r.action)
+    .bind(&r.target_type)
+    .bind(&r.target_id)
+    .bind(&r.summary)
+    .bind(r.ip.clone())
+    .bind(r.prev_hash.clone())
+    .bind(r.hash.clone());
+    b.push(
+        "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $2, $3) \
+         ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .bind(&r.chain)
+    .bind(r.seq)
+    .bind(r.hash.clone());
+}
+
 /// Appending to the audit log inside an open write transaction.
 pub(crate) trait AuditTx {
     async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error>;
@@ -129,57 +185,13 @@ macro_rules! impl_audit_tx {
                 if let Some(sql) = lock {
                     sqlx::query(sql).bind(&entry.chain).execute(&mut **self).await?;
                 }
-                let last: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
+                let head: Head = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
                     .bind(&entry.chain)
                     .fetch_optional(&mut **self)
                     .await?;
-                let (seq, prev_hash) = last.map_or((1, Vec::new()), |(s, h)| (s + 1, h));
-                let mut r = Record {
-                    id: 0,
-                    chain: entry.chain.clone(),
-                    seq,
-                    at: now(),
-                    actor_kind: actor.who.kind().to_owned(),
-                    actor_id: actor.who.id(),
-                    actor_name: actor.name.clone(),
-                    action: entry.action.to_owned(),
-                    target_type: entry.target_type.to_owned(),
-                    target_id: entry.target_id.clone(),
-                    summary: entry.summary.to_string(),
-                    ip: actor.ip.clone(),
-                    prev_hash,
-                    hash: Vec::new(),
-                };
-                r.hash = entry_hash(&r);
-                sqlx::query(
-                    "INSERT INTO audit_log (chain, seq, at, actor_kind, actor_id, actor_name, action, target_type, \
-                     target_id, summary, ip, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(&r.chain)
-                .bind(r.seq)
-                .bind(Ts(r.at))
-                .bind(&r.actor_kind)
-                .bind(&r.actor_id)
-                .bind(&r.actor_name)
-                .bind(&r.action)
-                .bind(&r.target_type)
-                .bind(&r.target_id)
-                .bind(&r.summary)
-                .bind(&r.ip)
-                .bind(&r.prev_hash)
-                .bind(&r.hash)
-                .execute(&mut **self)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO audit_head (chain, seq, hash) VALUES ($1, $2, $3) \
-                     ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                )
-                .bind(&r.chain)
-                .bind(r.seq)
-                .bind(&r.hash)
-                .execute(&mut **self)
-                .await?;
-                Ok(())
+                let mut b = Batch::new();
+                push_record(&mut b, &stamp(actor, entry, head));
+                self.run(b).await
             }
         }
     };

@@ -60,9 +60,14 @@ pub struct Store {
     /// The working-day calendar, read at most once a minute (deadlines and urgency need it on
     /// every queue and move); this process's own calendar writes clear it at once.
     pub(crate) calendar_cache: crate::calendar::CalendarCache,
+    /// Codes of nodes known to exist. Nodes are retired, never deleted, so a code once seen
+    /// stays true and the check every community page and API call makes needs no query.
+    pub(crate) known_nodes: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
     /// A server recounts figures after a calendar change in the background; a command from the
     /// shell waits for it before it exits.
     background_recounts: bool,
+    /// SQLite: copies the write-ahead log into the database, beside the writers.
+    _checkpointer: Option<std::sync::Arc<crate::checkpoint::Checkpointer>>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,7 +171,11 @@ impl Store {
             .pragma("temp_store", "memory")
             // 32 MiB of page cache per connection (the default is 2 MiB), so the indexes a large
             // import writes into stay in memory.
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", "-32768")
+            // Checkpoints run beside the writers, not inside a commit (`checkpoint.rs`).
+            .pragma("wal_autocheckpoint", "0")
+            // A log that grew under a burst of writes is cut back when it starts again.
+            .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections)
             .acquire_timeout(opts.connect_timeout)
@@ -184,10 +193,12 @@ impl Store {
             }
         }
         Ok(Store {
+            _checkpointer: Some(crate::checkpoint::start(pool.clone())),
             db: Db::Sqlite(pool),
             description: format!("SQLite {path}"),
             keys: None,
             calendar_cache: Default::default(),
+            known_nodes: Default::default(),
             background_recounts: false,
         })
     }
@@ -203,10 +214,12 @@ impl Store {
             .await
             .map_err(|e| unreachable(&e))?;
         Ok(Store {
+            _checkpointer: None,
             db: Db::Postgres(pool),
             description: format!("PostgreSQL {}", redact_url(url)),
             keys: None,
             calendar_cache: Default::default(),
+            known_nodes: Default::default(),
             background_recounts: false,
         })
     }

@@ -6,6 +6,8 @@
 //! (`tests/conformance.rs`) runs every storage test on both.
 #![forbid(unsafe_code)]
 
+mod batch;
+mod checkpoint;
 #[macro_use]
 mod db;
 pub mod acting;

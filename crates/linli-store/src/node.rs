@@ -94,6 +94,24 @@ impl Store {
         row.try_into()
     }
 
+    /// Whether the node exists (retired or not); a code found once is remembered.
+    pub(crate) async fn node_exists(&self, code: DivisionCode) -> StoreResult<bool> {
+        if self.known_nodes.read().unwrap_or_else(std::sync::PoisonError::into_inner).contains(code.as_str()) {
+            return Ok(true);
+        }
+        let found: Option<i32> = on_db!(self, |pool| sqlx::query_scalar("SELECT 1 FROM node WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(pool)
+            .await)?;
+        if found.is_some() {
+            self.known_nodes
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(code.as_str().to_owned());
+        }
+        Ok(found.is_some())
+    }
+
     /// `root` and every node below it, in code order (so parents come before children).
     pub async fn nodes_under(&self, root: DivisionCode) -> StoreResult<Vec<Node>> {
         let pattern = format!("{}%", root.subtree_prefix());

@@ -56,7 +56,7 @@ pub(crate) trait WritePool {
 }
 
 /// One turn per database file, shared by every pool this process opens on it.
-fn turn_for(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
+pub(crate) fn turn_for(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
     static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
     let named = pool.connect_options().get_filename().to_owned();
     let file = std::fs::canonicalize(&named).unwrap_or(named);

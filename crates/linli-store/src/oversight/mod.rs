@@ -20,5 +20,5 @@ pub use notes::{Note, NoteEvent, NoteMove};
 pub use ratings::{Rating, RatingInput, RatingTarget};
 pub use rectifications::{RectificationDetail, RectificationRow};
 pub use surveys::{Invitation, MAX_INVITATIONS, QuestionEdit, Survey, SurveyResults};
-pub(crate) use tally::TallyTx;
 pub use tally::{DayCounts, FiguresMismatch};
+pub(crate) use tally::{TallyTx, push_new};

@@ -25,6 +25,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::figures::reply_deadline;
+use crate::batch::{Batch, RunBatch as _};
 use crate::window::workitem::{NewItem, Outcome, WorkItem};
 use crate::{Store, StoreResult, Ts};
 
@@ -158,6 +159,34 @@ const UPSERT: &str = "INSERT INTO figures_day (community_code, day, received, fi
      complaints_answered = figures_day.complaints_answered + excluded.complaints_answered, \
      complaints_in_time = figures_day.complaints_in_time + excluded.complaints_in_time";
 
+/// Adds `c` to the community's day, for a writer holding [`TallyTx::lock_community`].
+pub(crate) fn push_day(b: &mut Batch, community: &str, day: Date, c: &DayCounts) {
+    b.push(UPSERT)
+        .bind(community)
+        .bind(day)
+        .bind(c.received)
+        .bind(c.finished)
+        .bind(c.finished_late)
+        .bind(c.working_days_sum)
+        .bind(c.working_days_n)
+        .bind(c.ratings)
+        .bind(c.satisfied)
+        .bind(c.complaints)
+        .bind(c.complaints_answered)
+        .bind(c.complaints_in_time);
+}
+
+/// A new work item's share, for a writer holding [`TallyTx::lock_community`]: a request or a
+/// complaint received. A new item is never finished (it has no closing time yet).
+pub(crate) fn push_new(b: &mut Batch, item: &NewItem<'_>, at: OffsetDateTime) {
+    let c = match item.kind {
+        "service_request" => DayCounts { received: 1, ..DayCounts::default() },
+        "complaint" => DayCounts { complaints: 1, ..DayCounts::default() },
+        _ => return,
+    };
+    push_day(b, item.community, day_of(at), &c);
+}
+
 /// The figures' share of every write, inside its transaction.
 pub(crate) trait TallyTx {
     /// On PostgreSQL, the community's audit-chain lock (which `append_audit` takes anyway),
@@ -168,8 +197,6 @@ pub(crate) trait TallyTx {
     async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error>;
     /// The same, for a caller that holds the lock already (a rebuild).
     async fn add_day(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error>;
-    /// A new work item: a request or complaint received.
-    async fn tally_new(&mut self, item: &NewItem<'_>, at: OffsetDateTime) -> Result<(), sqlx::Error>;
     /// A move about to be recorded at `at`: a request finished (or reopened), a complaint's first reply.
     async fn tally_move(&mut self, o: &Outcome<'_>, at: OffsetDateTime) -> Result<(), sqlx::Error>;
 }
@@ -191,33 +218,9 @@ macro_rules! impl_tally_tx {
             }
 
             async fn add_day(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error> {
-                sqlx::query(UPSERT)
-                    .bind(community)
-                    .bind(day)
-                    .bind(c.received)
-                    .bind(c.finished)
-                    .bind(c.finished_late)
-                    .bind(c.working_days_sum)
-                    .bind(c.working_days_n)
-                    .bind(c.ratings)
-                    .bind(c.satisfied)
-                    .bind(c.complaints)
-                    .bind(c.complaints_answered)
-                    .bind(c.complaints_in_time)
-                    .execute(&mut **self)
-                    .await?;
-                Ok(())
-            }
-
-            async fn tally_new(&mut self, item: &NewItem<'_>, at: OffsetDateTime) -> Result<(), sqlx::Error> {
-                // A new item is never finished (it has no closing time yet), so a request adds
-                // only "received".
-                let c = match item.kind {
-                    "service_request" => DayCounts { received: 1, ..DayCounts::default() },
-                    "complaint" => DayCounts { complaints: 1, ..DayCounts::default() },
-                    _ => return Ok(()),
-                };
-                self.tally(item.community, day_of(at), &c).await
+                let mut b = Batch::new();
+                push_day(&mut b, community, day, c);
+                self.run(b).await
             }
 
             async fn tally_move(&mut self, o: &Outcome<'_>, at: OffsetDateTime) -> Result<(), sqlx::Error> {

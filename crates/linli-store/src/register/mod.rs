@@ -35,8 +35,8 @@ impl Acting<'_> {
     ) -> StoreResult<()> {
         self.check_right(resource, action)?;
         self.check(resource, action, &community)?;
-        let node = self.store.node(community).await?;
-        if node.level != Level::Community {
+        // The level is in the code itself; only existence needs the database.
+        if community.level() != Level::Community || !self.store.node_exists(community).await? {
             return Err(StoreError::NotFound("community"));
         }
         Ok(())

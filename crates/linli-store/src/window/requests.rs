@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::catalogue::ServiceItem;
-use super::workitem::{NewItem, Outcome, WorkEvent, WorkItem, WorkTx, work_item_columns};
+use super::workitem::{NewItem, Outcome, WorkEvent, WorkItem, WorkTx, push_new_item, push_outbox, work_item_columns};
 use crate::acting::Acting;
 use crate::audit::Entry;
 use crate::node::stored_code;
@@ -298,13 +298,17 @@ impl Acting<'_> {
             _ => "create_submitted",
         };
         let mut number = String::new();
+        // Four round trips in all, two of them while the write lock is held on SQLite: the
+        // number with the audit chain's head, then every row at once (see `batch.rs`).
         let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            use crate::audit::AuditTx as _;
+            use crate::batch::{Batch, RunBatch as _};
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
-            let seq = tx.insert_work_item(&new, self.actor, "", &details).await?;
+            let (seq, head) = tx.number_item(&new).await?;
             number = linli_domain::window::request::request_number(&community, new.day, seq);
-            sqlx::query(
+            let mut b = Batch::new();
+            push_new_item(&mut b, &new, seq, self.actor, "", &details)?;
+            b.push(
                 "INSERT INTO service_request (work_item_id, community_code, item_id, item_name, time_limit_days, \
                  source, mode, applicant_name, phone_enc, phone_idx, applicant_user_id, address, description, \
                  field_values, missing, token) \
@@ -318,21 +322,20 @@ impl Acting<'_> {
             .bind(source.as_str())
             .bind(f.mode.as_str())
             .bind(&f.applicant_name)
-            .bind(&phone_enc)
-            .bind(&phone_idx)
+            .bind(phone_enc.as_slice())
+            .bind(phone_idx.as_slice())
             .bind(applicant_user)
             .bind(&f.address)
             .bind(&f.description)
             .bind(&values)
             .bind(&missing)
-            .bind(token.as_deref())
-            .execute(&mut *tx)
-            .await?;
+            .bind(token.as_deref());
             if let Some(body) = notice(outbox_kind, &number, &item.name, &missing_names).filter(|_| !phone.is_empty()) {
-                tx.enqueue(community.as_str(), id, &keys.encrypt(Field::Phone, &id, phone), &body).await?;
+                push_outbox(&mut b, community.as_str(), id, &keys.encrypt(Field::Phone, &id, phone), &body);
             }
             entry.summary["number"] = json!(number);
-            tx.append_audit(self.actor, &entry).await?;
+            crate::audit::push_record(&mut b, &crate::audit::stamp(self.actor, &entry, head));
+            tx.run(b).await?;
             tx.commit().await
         }
         .await);

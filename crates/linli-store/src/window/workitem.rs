@@ -12,6 +12,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::acting::Actor;
+use crate::batch::{Batch, RunBatch as _};
 use crate::oversight::TallyTx as _;
 use crate::{Ts, now};
 
@@ -117,6 +118,12 @@ pub(crate) struct Outcome<'a> {
 
 /// The engine's writes inside an open transaction.
 pub(crate) trait WorkTx {
+    /// Takes the next number of the item's community and day and reads the head of the
+    /// community's audit chain, in one round trip. On PostgreSQL it first takes the community's
+    /// lock, which the day counts and the chain both need for the rest of the transaction.
+    /// Returns the number's sequence and the head, for [`push_new_item`] and
+    /// [`crate::audit::stamp`].
+    async fn number_item(&mut self, item: &NewItem<'_>) -> Result<(i64, crate::audit::Head), sqlx::Error>;
     /// Creates the item with its human-readable number and first history row; returns the number's sequence.
     async fn insert_work_item(
         &mut self,
@@ -140,6 +147,21 @@ pub(crate) trait WorkTx {
 macro_rules! impl_work_tx {
     ($db:ty) => {
         impl WorkTx for crate::tx::WriteTx<$db> {
+            async fn number_item(&mut self, item: &NewItem<'_>) -> Result<(i64, crate::audit::Head), sqlx::Error> {
+                self.lock_community(item.community).await?;
+                let (seq, head_seq, head_hash): (i64, Option<i64>, Option<Vec<u8>>) = sqlx::query_as(
+                    "INSERT INTO work_item_sequence (community_code, day, last) VALUES ($1, $2, 1) \
+                     ON CONFLICT (community_code, day) DO UPDATE SET last = work_item_sequence.last + 1 \
+                     RETURNING last, (SELECT h.seq FROM audit_head h WHERE h.chain = $1), \
+                     (SELECT h.hash FROM audit_head h WHERE h.chain = $1)",
+                )
+                .bind(item.community)
+                .bind(item.day.to_string())
+                .fetch_one(&mut **self)
+                .await?;
+                Ok((seq, head_seq.zip(head_hash)))
+            }
+
             async fn insert_work_item(
                 &mut self,
                 item: &NewItem<'_>,
@@ -147,42 +169,10 @@ macro_rules! impl_work_tx {
                 reason: &str,
                 details: &Value,
             ) -> Result<i64, sqlx::Error> {
-                let day = item.day.to_string();
-                let seq: i64 = sqlx::query_scalar(
-                    "INSERT INTO work_item_sequence (community_code, day, last) VALUES ($1, $2, 1) \
-                     ON CONFLICT (community_code, day) DO UPDATE SET last = work_item_sequence.last + 1 \
-                     RETURNING last",
-                )
-                .bind(item.community)
-                .bind(&day)
-                .fetch_one(&mut **self)
-                .await?;
-                let code = linli_domain::DivisionCode::parse(item.community)
-                    .map_err(|_| sqlx::Error::Protocol(format!("bad community code {}", item.community)))?;
-                let number = linli_domain::window::request::request_number(&code, item.day, seq);
-                let at = now();
-                let (owner_id, owner_name) = item.owner.clone().map_or((None, String::new()), |(i, n)| (Some(i), n));
-                sqlx::query(
-                    "INSERT INTO work_item (id, community_code, kind, number, state, title, owner_id, owner_name, \
-                     created_at, accepted_at, due_at, updated_at, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, 1)",
-                )
-                .bind(item.id)
-                .bind(item.community)
-                .bind(item.kind)
-                .bind(&number)
-                .bind(item.state)
-                .bind(item.title)
-                .bind(owner_id)
-                .bind(&owner_name)
-                .bind(Ts(at))
-                .bind(item.accepted_at.map(Ts))
-                .bind(item.due_at.map(Ts))
-                .execute(&mut **self)
-                .await?;
-                insert_event(self, item.community, item.id, "create", "", item.state, actor, reason, details, at)
-                    .await?;
-                self.tally_new(item, at).await?;
+                let (seq, _) = self.number_item(item).await?;
+                let mut b = Batch::new();
+                push_new_item(&mut b, item, seq, actor, reason, details)?;
+                self.run(b).await?;
                 Ok(seq)
             }
 
@@ -212,9 +202,10 @@ macro_rules! impl_work_tx {
                 }
                 // Before the event is written: a complaint's first reply is the one with none before it.
                 self.tally_move(o, at).await?;
-                let b = o.before;
-                insert_event(self, &b.community_code, b.id, o.action, &b.state, o.to, actor, o.reason, o.details, at)
-                    .await?;
+                let w = o.before;
+                let mut b = Batch::new();
+                push_event(&mut b, &w.community_code, w.id, o.action, &w.state, o.to, actor, o.reason, o.details, at);
+                self.run(b).await?;
                 Ok(true)
             }
 
@@ -225,72 +216,96 @@ macro_rules! impl_work_tx {
                 recipient_enc: &[u8],
                 body: &str,
             ) -> Result<(), sqlx::Error> {
-                sqlx::query(
-                    "INSERT INTO outbox (id, community_code, work_item_id, channel, recipient_enc, body, created_at) \
-                     VALUES ($1, $2, $3, 'sms', $4, $5, $6)",
-                )
-                .bind(Uuid::now_v7())
-                .bind(community)
-                .bind(item)
-                .bind(recipient_enc)
-                .bind(body)
-                .bind(Ts(now()))
-                .execute(&mut **self)
-                .await?;
-                Ok(())
+                let mut b = Batch::new();
+                push_outbox(&mut b, community, item, recipient_enc, body);
+                self.run(b).await
             }
         }
     };
 }
 
-/// One history row; a macro-free helper would need a generic executor, so it is per engine too.
-macro_rules! impl_insert_event {
-    ($name:ident, $db:ty) => {
-        #[allow(clippy::too_many_arguments)]
-        async fn $name(
-            tx: &mut crate::tx::WriteTx<$db>,
-            community: &str,
-            item: Uuid,
-            action: &str,
-            from: &str,
-            to: &str,
-            actor: &Actor,
-            reason: &str,
-            details: &Value,
-            at: OffsetDateTime,
-        ) -> Result<(), sqlx::Error> {
-            sqlx::query(
-                "INSERT INTO work_item_event (id, community_code, work_item_id, action, from_state, to_state, \
-                 actor_id, actor_name, at, reason, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(Uuid::now_v7())
-            .bind(community)
-            .bind(item)
-            .bind(action)
-            .bind(from)
-            .bind(to)
-            .bind(actor.user_id())
-            .bind(&actor.name)
-            .bind(Ts(at))
-            .bind(reason)
-            .bind(details.to_string())
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
-        }
-    };
+impl_work_tx!(Sqlite);
+impl_work_tx!(Postgres);
+
+/// A new item's row, numbered by `seq` (see [`WorkTx::number_item`]), its first history row
+/// and its day count. Fails only on a community code that is not one.
+pub(crate) fn push_new_item(
+    b: &mut Batch,
+    item: &NewItem<'_>,
+    seq: i64,
+    actor: &Actor,
+    reason: &str,
+    details: &Value,
+) -> Result<(), sqlx::Error> {
+    let code = linli_domain::DivisionCode::parse(item.community)
+        .map_err(|_| sqlx::Error::Protocol(format!("bad community code {}", item.community)))?;
+    let number = linli_domain::window::request::request_number(&code, item.day, seq);
+    let at = now();
+    let (owner_id, owner_name) = item.owner.clone().map_or((None, String::new()), |(i, n)| (Some(i), n));
+    b.push(
+        "INSERT INTO work_item (id, community_code, kind, number, state, title, owner_id, owner_name, \
+         created_at, accepted_at, due_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, 1)",
+    )
+    .bind(item.id)
+    .bind(item.community)
+    .bind(item.kind)
+    .bind(number)
+    .bind(item.state)
+    .bind(item.title)
+    .bind(owner_id)
+    .bind(owner_name)
+    .bind(Ts(at))
+    .bind(item.accepted_at.map(Ts))
+    .bind(item.due_at.map(Ts));
+    push_event(b, item.community, item.id, "create", "", item.state, actor, reason, details, at);
+    crate::oversight::push_new(b, item, at);
+    Ok(())
 }
 
-mod sqlite_events {
-    use super::*;
-    impl_insert_event!(insert_event, Sqlite);
-    impl_work_tx!(Sqlite);
+/// One history row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn push_event(
+    b: &mut Batch,
+    community: &str,
+    item: Uuid,
+    action: &str,
+    from: &str,
+    to: &str,
+    actor: &Actor,
+    reason: &str,
+    details: &Value,
+    at: OffsetDateTime,
+) {
+    b.push(
+        "INSERT INTO work_item_event (id, community_code, work_item_id, action, from_state, to_state, \
+         actor_id, actor_name, at, reason, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(community)
+    .bind(item)
+    .bind(action)
+    .bind(from)
+    .bind(to)
+    .bind(actor.user_id())
+    .bind(&actor.name)
+    .bind(Ts(at))
+    .bind(reason)
+    .bind(details.to_string());
 }
 
-mod postgres_events {
-    use super::*;
-    impl_insert_event!(insert_event, Postgres);
-    impl_work_tx!(Postgres);
+/// A text message to a resident, sent by the outbox job (the phone encrypted with `item`'s id).
+pub(crate) fn push_outbox(b: &mut Batch, community: &str, item: Uuid, recipient_enc: &[u8], body: &str) {
+    b.push(
+        "INSERT INTO outbox (id, community_code, work_item_id, channel, recipient_enc, body, created_at) \
+         VALUES ($1, $2, $3, 'sms', $4, $5, $6)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(community)
+    .bind(item)
+    .bind(recipient_enc)
+    .bind(body)
+    .bind(Ts(now()));
 }
 
 impl crate::Store {

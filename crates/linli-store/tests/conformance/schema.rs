@@ -103,3 +103,34 @@ async fn unmigrated_databases_report_pending_migrations() {
         assert!(db.store().check().await.expect("check").is_healthy());
     }
 }
+
+// SQLite: commits leave checkpoints to a task beside them (`checkpoint.rs`), and that task does
+// copy the log into the database file while the store stays open. Read with `immutable`, the
+// file alone (without its log) must come to hold everything written.
+#[tokio::test]
+async fn sqlite_log_reaches_the_database_file_while_open() {
+    use sqlx::Connection as _;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    let db = TestDb::new(Engine::Sqlite).await;
+    crate::demo(db.store()).await;
+    let count = "SELECT count(*) FROM audit_log";
+    let written: i64 = sqlx::query_scalar(count)
+        .fetch_one(
+            &mut SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(db.url())).await.expect("open"),
+        )
+        .await
+        .expect("count through the log");
+    assert!(written > 10, "the demo writes audit entries");
+    let file_only = SqliteConnectOptions::new().filename(db.url()).immutable(true).read_only(true);
+    let mut copied = 0;
+    for _ in 0..100 {
+        let mut c = SqliteConnection::connect_with(&file_only).await.expect("open the file alone");
+        copied = sqlx::query_scalar(count).fetch_one(&mut c).await.unwrap_or(0);
+        c.close().await.expect("close");
+        if copied == written {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(copied, written, "the database file holds every entry within five seconds, the store still open");
+}

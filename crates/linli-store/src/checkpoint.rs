@@ -1,0 +1,77 @@
+//! SQLite's WAL checkpoints, moved out of the commits.
+//!
+//! Left to itself SQLite checkpoints inside the COMMIT that takes the log past 1,000 pages:
+//! that commit copies the log into the database file and waits for two `fsync`s, while this
+//! process's writing turn (`tx.rs`) is still held, so every other writer waits on the disk too.
+//! Under a stream of creates that was several checkpoints a second and a third of the
+//! machine's time in I/O wait. Every connection is opened with `wal_autocheckpoint = 0`
+//! instead, and one task per pool runs a PASSIVE checkpoint (which waits for no reader or
+//! writer) every tenth of a second while the log is changing, and every second while it is
+//! not. Closing the last connection checkpoints what is left, as before.
+//!
+//! The log starts again from its beginning only when a writer finds all of it copied, which
+//! never happens while writes keep landing during the checkpoints: so once the log passes
+//! 256 MiB, a checkpoint is also run holding the writing turn, copying the little that arrived
+//! since the last one, and the next write starts the log afresh.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::SqlitePool;
+use tokio::task::JoinHandle;
+
+/// How often a changing log is copied into the database.
+const BUSY: Duration = Duration::from_millis(100);
+/// How often a quiet log is looked at.
+const IDLE: Duration = Duration::from_secs(1);
+/// The log's length, in 4 KiB pages, past which it is made to start again.
+const RESTART_AT: i64 = 65_536;
+
+/// The running task; stopped when the last [`crate::Store`] clone holding it is dropped.
+#[derive(Debug)]
+pub(crate) struct Checkpointer(JoinHandle<()>);
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts checkpointing `pool`'s database.
+pub(crate) fn start(pool: SqlitePool) -> Arc<Checkpointer> {
+    Arc::new(Checkpointer(tokio::spawn(async move {
+        let turn = crate::tx::turn_for(&pool);
+        let mut wait = BUSY;
+        let mut last = -1;
+        loop {
+            tokio::time::sleep(wait).await;
+            if pool.is_closed() {
+                return;
+            }
+            // (busy, frames in the log, frames copied): someone wrote since the last look when
+            // the log's length changed (it grew, or started again from the beginning).
+            let mut done = checkpoint(&pool).await;
+            if matches!(done, Ok((_, log, _)) if log >= RESTART_AT) {
+                let _turn = turn.lock().await;
+                done = checkpoint(&pool).await;
+            }
+            match done {
+                Ok((_, log, _)) => {
+                    wait = if log != last { BUSY } else { IDLE };
+                    last = log;
+                }
+                Err(e) => {
+                    if pool.is_closed() {
+                        return;
+                    }
+                    tracing::warn!(error = %e, "WAL checkpoint failed; the log keeps growing until the next one succeeds");
+                    wait = IDLE;
+                }
+            }
+        }
+    })))
+}
+
+async fn checkpoint(pool: &SqlitePool) -> Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await
+}
