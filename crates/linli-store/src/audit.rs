@@ -173,6 +173,9 @@ pub(crate) fn push_record(b: &mut Batch, r: &Record) {
 
 /// Appending to the audit log inside an open write transaction.
 pub(crate) trait AuditTx {
+    /// Takes the chain's lock where the engine needs one and reads its head, for
+    /// [`stamp`] and [`push_record`] to append with the transaction's other rows.
+    async fn audit_head(&mut self, chain: &str) -> Result<Head, sqlx::Error>;
     async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error>;
 }
 
@@ -180,15 +183,19 @@ pub(crate) trait AuditTx {
 macro_rules! impl_audit_tx {
     ($db:ty, $lock:expr) => {
         impl AuditTx for crate::tx::WriteTx<$db> {
-            async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error> {
+            async fn audit_head(&mut self, chain: &str) -> Result<Head, sqlx::Error> {
                 let lock: Option<&'static str> = $lock;
                 if let Some(sql) = lock {
-                    sqlx::query(sql).bind(&entry.chain).execute(&mut **self).await?;
+                    sqlx::query(sql).bind(chain).execute(&mut **self).await?;
                 }
-                let head: Head = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
-                    .bind(&entry.chain)
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE chain = $1")
+                    .bind(chain)
                     .fetch_optional(&mut **self)
-                    .await?;
+                    .await
+            }
+
+            async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error> {
+                let head = self.audit_head(&entry.chain).await?;
                 let mut b = Batch::new();
                 push_record(&mut b, &stamp(actor, entry, head));
                 self.run(b).await

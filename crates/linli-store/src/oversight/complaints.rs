@@ -349,11 +349,14 @@ impl Acting<'_> {
         .filter(|_| !phone.is_empty());
         let done: Result<bool, sqlx::Error> = on_db!(self.store, |pool| async {
             use crate::audit::AuditTx as _;
+            use crate::batch::RunBatch as _;
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
-            if !tx.apply_move(&outcome, self.actor).await? {
+            let mut moved = crate::batch::Batch::new();
+            if !tx.apply_move(&outcome, self.actor, &mut moved).await? {
                 return Ok(false);
             }
+            tx.run(moved).await?;
             if let Some(street) = &escalate_to {
                 // The street office owns it from here: whoever there acts first.
                 sqlx::query("UPDATE complaint SET escalated_to = $2, escalated_at = $3 WHERE work_item_id = $1")

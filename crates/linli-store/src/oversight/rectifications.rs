@@ -193,11 +193,14 @@ impl Acting<'_> {
         };
         let done: Result<bool, sqlx::Error> = on_db!(self.store, |pool| async {
             use crate::audit::AuditTx as _;
+            use crate::batch::RunBatch as _;
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
-            if !tx.apply_move(&outcome, self.actor).await? {
+            let mut moved = crate::batch::Batch::new();
+            if !tx.apply_move(&outcome, self.actor, &mut moved).await? {
                 return Ok(false);
             }
+            tx.run(moved).await?;
             if let Some((enc, body)) = &notice {
                 tx.enqueue(community.as_str(), id, enc, body).await?;
             }

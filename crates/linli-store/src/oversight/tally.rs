@@ -197,8 +197,9 @@ pub(crate) trait TallyTx {
     async fn tally(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error>;
     /// The same, for a caller that holds the lock already (a rebuild).
     async fn add_day(&mut self, community: &str, day: Date, c: &DayCounts) -> Result<(), sqlx::Error>;
-    /// A move about to be recorded at `at`: a request finished (or reopened), a complaint's first reply.
-    async fn tally_move(&mut self, o: &Outcome<'_>, at: OffsetDateTime) -> Result<(), sqlx::Error>;
+    /// A move about to be recorded at `at`: a request finished (or reopened), a complaint's first
+    /// reply. Takes the community's lock; the day's change joins `b`.
+    async fn tally_move(&mut self, o: &Outcome<'_>, at: OffsetDateTime, b: &mut Batch) -> Result<(), sqlx::Error>;
 }
 
 macro_rules! impl_tally_tx {
@@ -223,7 +224,12 @@ macro_rules! impl_tally_tx {
                 self.run(b).await
             }
 
-            async fn tally_move(&mut self, o: &Outcome<'_>, at: OffsetDateTime) -> Result<(), sqlx::Error> {
+            async fn tally_move(
+                &mut self,
+                o: &Outcome<'_>,
+                at: OffsetDateTime,
+                b: &mut Batch,
+            ) -> Result<(), sqlx::Error> {
                 let before = o.before;
                 let c = match (before.kind.as_str(), o.action) {
                     ("service_request", _) => request_change(before, o),
@@ -247,7 +253,9 @@ macro_rules! impl_tally_tx {
                 if c.is_zero() {
                     return Ok(());
                 }
-                self.tally(&before.community_code, day_of(before.created_at), &c).await
+                self.lock_community(&before.community_code).await?;
+                push_day(b, &before.community_code, day_of(before.created_at), &c);
+                Ok(())
             }
         }
     };

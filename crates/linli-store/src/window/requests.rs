@@ -546,9 +546,13 @@ impl Acting<'_> {
             .filter(|p| !p.is_empty());
         let done: Result<bool, sqlx::Error> = on_db!(self.store, |pool| async {
             use crate::audit::AuditTx as _;
+            use crate::batch::{Batch, RunBatch as _};
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
-            if !tx.apply_move(&outcome, self.actor).await? {
+            // The item's row and the request's own columns at once; the history row, day count,
+            // text message and audit entry then go in one batch (see `insert_request`).
+            let mut b = Batch::new();
+            if !tx.apply_move(&outcome, self.actor, &mut b).await? {
                 return Ok(false);
             }
             if let Some(missing) = &missing_update {
@@ -577,9 +581,11 @@ impl Acting<'_> {
                 .await?;
             }
             if let (Some(body), Some(to)) = (&body, &recipient) {
-                tx.enqueue(community.as_str(), id, &keys.encrypt(Field::Phone, &id, to), body).await?;
+                push_outbox(&mut b, community.as_str(), id, &keys.encrypt(Field::Phone, &id, to), body);
             }
-            tx.append_audit(self.actor, &entry).await?;
+            let head = tx.audit_head(&entry.chain).await?;
+            crate::audit::push_record(&mut b, &crate::audit::stamp(self.actor, &entry, head));
+            tx.run(b).await?;
             tx.commit().await?;
             Ok(true)
         }

@@ -133,7 +133,9 @@ pub(crate) trait WorkTx {
         details: &Value,
     ) -> Result<i64, sqlx::Error>;
     /// Applies a move if nobody moved the item since `version` was read; false when someone did.
-    async fn apply_move(&mut self, o: &Outcome<'_>, actor: &Actor) -> Result<bool, sqlx::Error>;
+    /// The item's row changes at once; its history row and day count join `b`, for the caller
+    /// to send with the rest of the move's rows.
+    async fn apply_move(&mut self, o: &Outcome<'_>, actor: &Actor, b: &mut Batch) -> Result<bool, sqlx::Error>;
     /// Queues a notification to the item's applicant (the phone encrypted with the item's id).
     async fn enqueue(
         &mut self,
@@ -176,7 +178,7 @@ macro_rules! impl_work_tx {
                 Ok(seq)
             }
 
-            async fn apply_move(&mut self, o: &Outcome<'_>, actor: &Actor) -> Result<bool, sqlx::Error> {
+            async fn apply_move(&mut self, o: &Outcome<'_>, actor: &Actor, b: &mut Batch) -> Result<bool, sqlx::Error> {
                 let at = now();
                 let (owner_id, owner_name) = o.owner.clone().map_or((None, None), |(i, n)| (Some(i), Some(n)));
                 let done = sqlx::query(
@@ -201,11 +203,9 @@ macro_rules! impl_work_tx {
                     return Ok(false);
                 }
                 // Before the event is written: a complaint's first reply is the one with none before it.
-                self.tally_move(o, at).await?;
+                self.tally_move(o, at, b).await?;
                 let w = o.before;
-                let mut b = Batch::new();
-                push_event(&mut b, &w.community_code, w.id, o.action, &w.state, o.to, actor, o.reason, o.details, at);
-                self.run(b).await?;
+                push_event(b, &w.community_code, w.id, o.action, &w.state, o.to, actor, o.reason, o.details, at);
                 Ok(true)
             }
 
