@@ -52,8 +52,14 @@ pub(crate) fn start(pool: SqlitePool) -> Arc<Checkpointer> {
             // the log's length changed (it grew, or started again from the beginning).
             let mut done = checkpoint(&pool).await;
             if matches!(done, Ok((_, log, _)) if log >= RESTART_AT) {
-                let _turn = turn.lock().await;
-                done = checkpoint(&pool).await;
+                // The connection first, then the turn: writers must never wait for the pool.
+                done = match pool.acquire().await {
+                    Ok(mut conn) => {
+                        let _turn = turn.lock().await;
+                        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut *conn).await
+                    }
+                    Err(e) => Err(e),
+                };
             }
             match done {
                 Ok((_, log, _)) => {

@@ -620,6 +620,7 @@ impl Acting<'_> {
             created_at: OffsetDateTime,
             due_at: Option<OffsetDateTime>,
             accepted_at: Option<OffsetDateTime>,
+            total: i64,
         }
         // Without a search word the page is chosen from work_item alone and only its twenty rows
         // are joined, and the total is an index-only count: a window function or a join over
@@ -638,20 +639,22 @@ impl Acting<'_> {
         const JOIN: &str = "JOIN service_request r ON r.work_item_id = w.id AND r.community_code = w.community_code";
         const MATCH: &str = "($11 = '' OR w.number LIKE $12 ESCAPE '\\' OR lower(r.applicant_name) LIKE $12 ESCAPE '\\' \
              OR lower(r.item_name) LIKE $12 ESCAPE '\\')";
-        let (page, count) = if text.is_empty() {
-            (
-                format!(
-                    "SELECT {COLUMNS} FROM (SELECT * FROM work_item w WHERE {filter} AND $11 = $12 ORDER BY {ORDER} \
-                     LIMIT $13 OFFSET $14) w {JOIN} ORDER BY {ORDER}"
-                ),
-                format!("SELECT count(*) FROM work_item w WHERE {filter} AND $11 = $12"),
+        let count = if text.is_empty() {
+            format!("SELECT count(*) FROM work_item w WHERE {filter} AND $11 = $12")
+        } else {
+            format!("SELECT count(*) FROM work_item w {JOIN} WHERE {filter} AND {MATCH}")
+        };
+        // The total rides on each row of the page as an uncorrelated subquery, which both engines
+        // run once: one round trip for a page. Only an empty page asks for it separately.
+        let page = if text.is_empty() {
+            format!(
+                "SELECT {COLUMNS}, ({count}) AS total FROM (SELECT * FROM work_item w WHERE {filter} AND $11 = $12 \
+                 ORDER BY {ORDER} LIMIT $13 OFFSET $14) w {JOIN} ORDER BY {ORDER}"
             )
         } else {
-            (
-                format!(
-                    "SELECT {COLUMNS} FROM work_item w {JOIN} WHERE {filter} AND {MATCH} ORDER BY {ORDER} LIMIT $13 OFFSET $14"
-                ),
-                format!("SELECT count(*) FROM work_item w {JOIN} WHERE {filter} AND {MATCH}"),
+            format!(
+                "SELECT {COLUMNS}, ({count}) AS total FROM work_item w {JOIN} WHERE {filter} AND {MATCH} \
+                 ORDER BY {ORDER} LIMIT $13 OFFSET $14"
             )
         };
         // Without a word, `$11 = $12` binds both as the same empty text so both engines see the
@@ -679,9 +682,12 @@ impl Acting<'_> {
             .bind(offset)
             .fetch_all(pool)
             .await)?;
-        let total: i64 = on_db!(self.store, |pool| binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.as_str())))
-            .fetch_one(pool)
-            .await)?;
+        let total: i64 = match rows.first() {
+            Some(r) => r.total,
+            None => on_db!(self.store, |pool| binds!(sqlx::query_scalar(sqlx::AssertSqlSafe(count.as_str())))
+                .fetch_one(pool)
+                .await)?,
+        };
         let cal = self.store.calendar().await?;
         let t = now();
         let out = rows

@@ -297,6 +297,12 @@ async fn queues_open311_and_outbox(store: Store) {
     let (rows, total) =
         desk.window_queue(code(MAIN), &QueueQuery { limit: 50, ..Default::default() }).await.expect("queue");
     assert_eq!(rows.len() as i64, total);
+    // The total is the whole queue's on every page, also a short one and one past the end.
+    let page = |offset: i64| QueueQuery { limit: 2, offset, ..Default::default() };
+    let (two, of) = desk.window_queue(code(MAIN), &page(0)).await.expect("first page");
+    assert_eq!((two.len(), of), (2, total));
+    let (none, of) = desk.window_queue(code(MAIN), &page(total + 5)).await.expect("past the end");
+    assert_eq!((none.len(), of), (0, total));
     let dues: Vec<_> = rows.iter().filter_map(|r| r.due_at).collect();
     assert!(dues.windows(2).all(|w| w[0] <= w[1]), "most pressing first");
     assert!(
@@ -314,6 +320,11 @@ async fn queues_open311_and_outbox(store: Store) {
         .await
         .expect("by number");
     assert_eq!(found.len(), 1);
+    let (_, found_total) = desk
+        .window_queue(code(MAIN), &QueueQuery { q: first.number.clone(), state: "all".into(), ..Default::default() })
+        .await
+        .expect("by number");
+    assert_eq!(found_total, 1, "a search's total counts its matches");
     let (mine, _) =
         desk.window_queue(code(MAIN), &QueueQuery { mine: true, limit: 50, ..Default::default() }).await.expect("mine");
     assert!(mine.iter().all(|r| r.owner_name.contains("chuangkou")));
