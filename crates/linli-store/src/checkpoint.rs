@@ -56,7 +56,7 @@ pub(crate) fn start(pool: SqlitePool) -> Arc<Checkpointer> {
                 done = match pool.acquire().await {
                     Ok(mut conn) => {
                         let _turn = turn.lock().await;
-                        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut *conn).await
+                        checkpoint(&mut *conn).await
                     }
                     Err(e) => Err(e),
                 };
@@ -78,6 +78,7 @@ pub(crate) fn start(pool: SqlitePool) -> Arc<Checkpointer> {
     })))
 }
 
-async fn checkpoint(pool: &SqlitePool) -> Result<(i64, i64, i64), sqlx::Error> {
-    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await
+/// (busy, frames in the log, frames copied so far)
+async fn checkpoint<'c>(db: impl sqlx::SqliteExecutor<'c>) -> Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(db).await
 }

@@ -134,8 +134,7 @@ impl Acting<'_> {
             use crate::audit::AuditTx as _;
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
-            let seq = tx.insert_work_item(&new, self.actor, "", &json!({ "channel": f.channel })).await?;
-            number = linli_domain::window::request::request_number(&community, new.day, seq);
+            number = tx.insert_work_item(&new, self.actor, "", &json!({ "channel": f.channel })).await?;
             sqlx::query(
                 "INSERT INTO complaint (work_item_id, community_code, channel, anonymous, complainant_name, phone_enc, user_id, \
                  subject, content, request_id, reply_due_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

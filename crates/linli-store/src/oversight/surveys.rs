@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::acting::{Acting, Actor};
 use crate::audit::Entry;
+use crate::batch::{Batch, RunBatch};
 use crate::node::stored_code;
 use crate::register::ResidentQuery;
 use crate::{Store, StoreError, StoreResult, Ts, now};
@@ -266,6 +267,25 @@ fn normal_code(code: &str) -> String {
 const INVITE: &str = "INSERT INTO survey_invitation (code, survey_id, community_code, resident_id) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (survey_id, resident_id) DO NOTHING";
 
+/// Writes the slips (code, resident) inside the survey's write transaction, a hundred to a
+/// round trip (`batch.rs`): a category can hold up to [`MAX_INVITATIONS`] residents, and on
+/// SQLite every other writer waits while they are written.
+async fn invite(
+    tx: &mut impl RunBatch,
+    survey: Uuid,
+    community: &str,
+    slips: &[(String, Uuid)],
+) -> Result<(), sqlx::Error> {
+    for chunk in slips.chunks(100) {
+        let mut b = Batch::new();
+        for (code, resident) in chunk {
+            b.push(INVITE).bind(code).bind(survey).bind(community).bind(*resident);
+        }
+        tx.run(b).await?;
+    }
+    Ok(())
+}
+
 impl Acting<'_> {
     async fn survey_for(&self, id: Uuid, action: Action) -> StoreResult<Survey> {
         let s = self.store.load_survey(id).await?;
@@ -451,15 +471,7 @@ impl Acting<'_> {
                 stale = true;
                 return Err(sqlx::Error::RowNotFound);
             }
-            for (code, resident) in &members {
-                sqlx::query(INVITE)
-                    .bind(code)
-                    .bind(id)
-                    .bind(&s.community_code)
-                    .bind(resident)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            invite(&mut tx, id, &s.community_code, &members).await?;
         })
         .map_err(|e| if stale { not_draft() } else { e.into() })?;
         Ok(members.len() as i64)
@@ -515,15 +527,7 @@ impl Acting<'_> {
             json!({ "invitations": new.len() }),
         );
         audited!(self, &entry, |tx| {
-            for (code, resident) in &new {
-                sqlx::query(INVITE)
-                    .bind(code)
-                    .bind(id)
-                    .bind(&s.community_code)
-                    .bind(resident)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            invite(&mut tx, id, &s.community_code, &new).await?;
         })?;
         Ok(new.len() as i64)
     }

@@ -305,9 +305,8 @@ impl Acting<'_> {
             use crate::tx::WritePool as _;
             let mut tx = pool.begin_write().await?;
             let (seq, head) = tx.number_item(&new).await?;
-            number = linli_domain::window::request::request_number(&community, new.day, seq);
             let mut b = Batch::new();
-            push_new_item(&mut b, &new, seq, self.actor, "", &details)?;
+            number = push_new_item(&mut b, &new, seq, self.actor, "", &details)?;
             b.push(
                 "INSERT INTO service_request (work_item_id, community_code, item_id, item_name, time_limit_days, \
                  source, mode, applicant_name, phone_enc, phone_idx, applicant_user_id, address, description, \

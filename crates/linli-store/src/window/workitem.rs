@@ -124,14 +124,14 @@ pub(crate) trait WorkTx {
     /// Returns the number's sequence and the head, for [`push_new_item`] and
     /// [`crate::audit::stamp`].
     async fn number_item(&mut self, item: &NewItem<'_>) -> Result<(i64, crate::audit::Head), sqlx::Error>;
-    /// Creates the item with its human-readable number and first history row; returns the number's sequence.
+    /// Creates the item with its human-readable number and first history row; returns the number.
     async fn insert_work_item(
         &mut self,
         item: &NewItem<'_>,
         actor: &Actor,
         reason: &str,
         details: &Value,
-    ) -> Result<i64, sqlx::Error>;
+    ) -> Result<String, sqlx::Error>;
     /// Applies a move if nobody moved the item since `version` was read; false when someone did.
     /// The item's row changes at once; its history row and day count join `b`, for the caller
     /// to send with the rest of the move's rows.
@@ -170,12 +170,12 @@ macro_rules! impl_work_tx {
                 actor: &Actor,
                 reason: &str,
                 details: &Value,
-            ) -> Result<i64, sqlx::Error> {
+            ) -> Result<String, sqlx::Error> {
                 let (seq, _) = self.number_item(item).await?;
                 let mut b = Batch::new();
-                push_new_item(&mut b, item, seq, actor, reason, details)?;
+                let number = push_new_item(&mut b, item, seq, actor, reason, details)?;
                 self.run(b).await?;
-                Ok(seq)
+                Ok(number)
             }
 
             async fn apply_move(&mut self, o: &Outcome<'_>, actor: &Actor, b: &mut Batch) -> Result<bool, sqlx::Error> {
@@ -228,7 +228,7 @@ impl_work_tx!(Sqlite);
 impl_work_tx!(Postgres);
 
 /// A new item's row, numbered by `seq` (see [`WorkTx::number_item`]), its first history row
-/// and its day count. Fails only on a community code that is not one.
+/// and its day count; returns the item's number. Fails only on a community code that is not one.
 pub(crate) fn push_new_item(
     b: &mut Batch,
     item: &NewItem<'_>,
@@ -236,7 +236,7 @@ pub(crate) fn push_new_item(
     actor: &Actor,
     reason: &str,
     details: &Value,
-) -> Result<(), sqlx::Error> {
+) -> Result<String, sqlx::Error> {
     let code = linli_domain::DivisionCode::parse(item.community)
         .map_err(|_| sqlx::Error::Protocol(format!("bad community code {}", item.community)))?;
     let number = linli_domain::window::request::request_number(&code, item.day, seq);
@@ -250,7 +250,7 @@ pub(crate) fn push_new_item(
     .bind(item.id)
     .bind(item.community)
     .bind(item.kind)
-    .bind(number)
+    .bind(&number)
     .bind(item.state)
     .bind(item.title)
     .bind(owner_id)
@@ -260,7 +260,7 @@ pub(crate) fn push_new_item(
     .bind(item.due_at.map(Ts));
     push_event(b, item.community, item.id, "create", "", item.state, actor, reason, details, at);
     crate::oversight::push_new(b, item, at);
-    Ok(())
+    Ok(number)
 }
 
 /// One history row.
