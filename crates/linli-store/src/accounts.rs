@@ -307,6 +307,7 @@ impl Acting<'_> {
                 sqlx::query("DELETE FROM user_session WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             }
         });
+        self.store.sessions_changed();
         done?;
         self.user(id).await
     }
@@ -336,6 +337,7 @@ impl Acting<'_> {
                 .await?;
             sqlx::query("DELETE FROM user_session WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
         });
+        self.store.sessions_changed();
         done?;
         self.user(id).await
     }
@@ -379,6 +381,7 @@ impl Acting<'_> {
                 .execute(&mut *tx)
                 .await?;
         });
+        self.store.sessions_changed();
         done?;
         self.user(id).await
     }
@@ -460,6 +463,7 @@ impl Store {
             Ok::<_, sqlx::Error>(n)
         }.await
         });
+        self.sessions_changed();
         if done? == 0 {
             return Err(StoreError::NotFound("user"));
         }

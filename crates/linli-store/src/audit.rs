@@ -24,10 +24,10 @@ macro_rules! audited {
         use $crate::audit::AuditTx as _;
         use $crate::tx::WritePool as _;
         let done: Result<(), sqlx::Error> = on_db!($acting.store, |pool| async {
+            #[allow(unused_mut)] // a body that only reads, e.g. a ledger's export
             let mut $tx = pool.begin_write().await?;
             $body
-            $tx.append_audit($acting.actor, $entry).await?;
-            $tx.commit().await
+            $tx.finish_audited($acting.actor, $entry).await
         }
         .await);
         done
@@ -177,6 +177,8 @@ pub(crate) trait AuditTx {
     /// [`stamp`] and [`push_record`] to append with the transaction's other rows.
     async fn audit_head(&mut self, chain: &str) -> Result<Head, sqlx::Error>;
     async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error>;
+    /// Appends the entry and commits, the entry travelling with the `COMMIT` on SQLite.
+    async fn finish_audited(self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error>;
 }
 
 /// One body for both engines; `$lock` serialises appends to one chain where the engine needs it.
@@ -199,6 +201,13 @@ macro_rules! impl_audit_tx {
                 let mut b = Batch::new();
                 push_record(&mut b, &stamp(actor, entry, head));
                 self.run(b).await
+            }
+
+            async fn finish_audited(mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error> {
+                let head = self.audit_head(&entry.chain).await?;
+                let mut b = Batch::new();
+                push_record(&mut b, &stamp(actor, entry, head));
+                self.finish(b).await
             }
         }
     };

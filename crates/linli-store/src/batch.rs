@@ -136,6 +136,8 @@ arguments!(postgres_arguments, Postgres, sqlx::postgres::PgArguments);
 pub(crate) trait RunBatch {
     /// Runs every statement of `b`, in order.
     async fn run(&mut self, b: Batch) -> Result<(), sqlx::Error>;
+    /// Runs `b` and commits: on SQLite in one round trip, the `COMMIT` sent with the rows.
+    async fn finish(self, b: Batch) -> Result<(), sqlx::Error>;
 }
 
 impl RunBatch for WriteTx<Sqlite> {
@@ -147,6 +149,15 @@ impl RunBatch for WriteTx<Sqlite> {
         let sql = b.sql.join(";\n");
         sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut **self).await?;
         Ok(())
+    }
+
+    async fn finish(self, b: Batch) -> Result<(), sqlx::Error> {
+        if b.is_empty() {
+            return self.commit().await;
+        }
+        let args = sqlite_arguments(b.args)?;
+        let sql = format!("{};\nCOMMIT", b.sql.join(";\n"));
+        self.commit_with(sql, args).await
     }
 }
 
@@ -162,6 +173,11 @@ impl RunBatch for WriteTx<Postgres> {
         };
         sqlx::query_with(AssertSqlSafe(sql), args).execute(&mut **self).await?;
         Ok(())
+    }
+
+    async fn finish(mut self, b: Batch) -> Result<(), sqlx::Error> {
+        self.run(b).await?;
+        self.commit().await
     }
 }
 

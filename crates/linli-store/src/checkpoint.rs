@@ -20,6 +20,8 @@ use std::time::Duration;
 use sqlx::sqlite::SqlitePool;
 use tokio::task::JoinHandle;
 
+use crate::tx::Writer;
+
 /// How often a changing log is copied into the database.
 const BUSY: Duration = Duration::from_millis(100);
 /// How often a quiet log is looked at.
@@ -38,9 +40,8 @@ impl Drop for Checkpointer {
 }
 
 /// Starts checkpointing `pool`'s database.
-pub(crate) fn start(pool: SqlitePool) -> Arc<Checkpointer> {
+pub(crate) fn start(pool: SqlitePool, writer: Arc<Writer>) -> Arc<Checkpointer> {
     Arc::new(Checkpointer(tokio::spawn(async move {
-        let turn = crate::tx::turn_for(&pool);
         let mut wait = BUSY;
         let mut last = -1;
         loop {
@@ -52,14 +53,7 @@ pub(crate) fn start(pool: SqlitePool) -> Arc<Checkpointer> {
             // the log's length changed (it grew, or started again from the beginning).
             let mut done = checkpoint(&pool).await;
             if matches!(done, Ok((_, log, _)) if log >= RESTART_AT) {
-                // The connection first, then the turn: writers must never wait for the pool.
-                done = match pool.acquire().await {
-                    Ok(mut conn) => {
-                        let _turn = turn.lock().await;
-                        checkpoint(&mut *conn).await
-                    }
-                    Err(e) => Err(e),
-                };
+                done = writer.with_turn(async |conn| checkpoint(conn).await).await;
             }
             match done {
                 Ok((_, log, _)) => {

@@ -60,6 +60,8 @@ pub struct Store {
     /// The working-day calendar, read at most once a minute (deadlines and urgency need it on
     /// every queue and move); this process's own calendar writes clear it at once.
     pub(crate) calendar_cache: crate::calendar::CalendarCache,
+    /// Sessions recently read (`session.rs`).
+    pub(crate) sessions: std::sync::Arc<crate::session::SessionCache>,
     /// Codes of nodes known to exist. Nodes are retired, never deleted, so a code once seen
     /// stays true and the check every community page and API call makes needs no query.
     pub(crate) known_nodes: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
@@ -68,6 +70,8 @@ pub struct Store {
     background_recounts: bool,
     /// SQLite: copies the write-ahead log into the database, beside the writers.
     _checkpointer: Option<std::sync::Arc<crate::checkpoint::Checkpointer>>,
+    /// SQLite: the turn and the connection every write transaction goes through (`tx.rs`).
+    _writer: Option<std::sync::Arc<crate::tx::Writer>>,
 }
 
 #[derive(Debug, Clone)]
@@ -172,11 +176,19 @@ impl Store {
             // 32 MiB of page cache per connection (the default is 2 MiB), so the indexes a large
             // import writes into stay in memory.
             .pragma("cache_size", "-32768")
+            // Reads straight from the mapped file. In WAL mode a connection drops its whole page
+            // cache whenever another one has committed, so under steady writes every transaction
+            // started cold and copied its pages in again with `pread`; mapped pages cost nothing
+            // to drop. Up to 256 GiB (the build's ceiling, `.cargo/config.toml`).
+            .pragma("mmap_size", "274877906944")
             // Checkpoints run beside the writers, not inside a commit (`checkpoint.rs`).
             .pragma("wal_autocheckpoint", "0")
             // A log that grew under a burst of writes is cut back when it starts again.
             .pragma("journal_size_limit", "67108864");
         let pool = SqlitePoolOptions::new()
+            // A file cannot hang up: sqlx's ping before each use would cost a round trip to the
+            // connection's thread per query.
+            .test_before_acquire(false)
             .max_connections(opts.max_connections)
             .acquire_timeout(opts.connect_timeout)
             .connect_with(options)
@@ -192,12 +204,15 @@ impl Store {
                 let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
             }
         }
+        let writer = crate::tx::Writer::open(&pool);
         Ok(Store {
-            _checkpointer: Some(crate::checkpoint::start(pool.clone())),
+            _checkpointer: Some(crate::checkpoint::start(pool.clone(), writer.clone())),
+            _writer: Some(writer),
             db: Db::Sqlite(pool),
             description: format!("SQLite {path}"),
             keys: None,
             calendar_cache: Default::default(),
+            sessions: Default::default(),
             known_nodes: Default::default(),
             background_recounts: false,
         })
@@ -215,10 +230,12 @@ impl Store {
             .map_err(|e| unreachable(&e))?;
         Ok(Store {
             _checkpointer: None,
+            _writer: None,
             db: Db::Postgres(pool),
             description: format!("PostgreSQL {}", redact_url(url)),
             keys: None,
             calendar_cache: Default::default(),
+            sessions: Default::default(),
             known_nodes: Default::default(),
             background_recounts: false,
         })

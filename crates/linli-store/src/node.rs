@@ -205,6 +205,8 @@ impl Acting<'_> {
         );
         self.update_node(&entry, "UPDATE node SET name = $3, updated_at = $2 WHERE code = $1", code, Some(&name))
             .await?;
+        // Signed-in users carry their node's name.
+        self.store.sessions_changed();
         self.store.node(code).await
     }
 

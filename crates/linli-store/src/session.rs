@@ -40,6 +40,65 @@ pub struct NewSession {
 /// How often a session's last-seen time is written back at most.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
+/// How long a session read from the database is trusted without reading it again. Every change
+/// this process makes to accounts or sessions empties the cache at once ([`Store::sessions_changed`]);
+/// this bounds how long a change made by another process (the `linli user` commands, a second
+/// server on the same PostgreSQL) takes to be seen.
+const CACHE_FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+/// Sessions remembered at most; past this the cache starts again empty.
+const CACHE_MAX: usize = 10_000;
+
+/// Recently seen sessions, so a signed-in request does not cost a query before its work.
+#[derive(Debug, Default)]
+pub(crate) struct SessionCache {
+    /// Moves on after every change to accounts or sessions; an entry read before it is stale.
+    epoch: std::sync::atomic::AtomicU64,
+    seen: std::sync::RwLock<std::collections::HashMap<Vec<u8>, Cached>>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    epoch: u64,
+    read_at: std::time::Instant,
+    session: Session,
+    user: User,
+}
+
+impl SessionCache {
+    fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The cached session for `hash`, if it is still exactly what the database would answer:
+    /// read since the last change, within [`CACHE_FRESH`], not expired, and not due for its
+    /// last-seen time to be written (which the database path does).
+    fn get(&self, hash: &[u8], at: OffsetDateTime, idle: Duration) -> Option<(Session, User)> {
+        let seen = self.seen.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let c = seen.get(hash)?;
+        let live = c.epoch == self.epoch()
+            && c.read_at.elapsed() < CACHE_FRESH
+            && c.session.expires_at > at
+            && c.session.last_seen_at > at - idle
+            && at - c.session.last_seen_at <= TOUCH_EVERY
+            && c.user.usable_at(at);
+        live.then(|| (c.session.clone(), c.user.clone()))
+    }
+
+    fn put(&self, epoch: u64, session: &Session, user: &User) {
+        let mut seen = self.seen.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.len() >= CACHE_MAX {
+            seen.clear();
+        }
+        let cached = Cached { epoch, read_at: std::time::Instant::now(), session: session.clone(), user: user.clone() };
+        seen.insert(session.token_hash.clone(), cached);
+    }
+
+    fn changed(&self) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.seen.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     #[sqlx(flatten)]
@@ -84,6 +143,12 @@ impl Store {
     /// expired, idle for longer than `idle`, or the user is disabled.
     pub async fn session(&self, token: &str, idle: Duration) -> StoreResult<Option<(Session, User)>> {
         let at = now();
+        let hash = token_hash(token);
+        if let Some(found) = self.sessions.get(&hash, at, idle) {
+            return Ok(Some(found));
+        }
+        // Read before the query: a change committed while it runs makes what it read stale.
+        let epoch = self.sessions.epoch();
         let row: Option<SessionRow> = on_db!(self, |pool| {
             sqlx::query_as(select_user!(
                 ", s.token_hash AS s_token_hash, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at, \
@@ -92,7 +157,7 @@ impl Store {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL \
              AND (u.access_until IS NULL OR u.access_until > $2)"
             ))
-            .bind(token_hash(token))
+            .bind(&hash)
             .bind(Ts(at))
             .bind(Ts(at - idle))
             .fetch_optional(pool)
@@ -108,17 +173,29 @@ impl Store {
             expires_at: r.s_expires_at,
             reauth_at: r.s_reauth_at,
         };
+        let mut session = session;
         if at - session.last_seen_at > TOUCH_EVERY {
             let sql = "UPDATE user_session SET last_seen_at = $2 WHERE token_hash = $1";
             exec_db!(self, |pool| sqlx::query(sql).bind(&session.token_hash).bind(Ts(at)).execute(pool).await)?;
+            session.last_seen_at = at;
         }
-        Ok(Some((session, User::try_from(r.user)?)))
+        let user = User::try_from(r.user)?;
+        self.sessions.put(epoch, &session, &user);
+        Ok(Some((session, user)))
+    }
+
+    /// To be called after every committed change to accounts or sessions: no request is
+    /// answered from what was cached before it.
+    pub(crate) fn sessions_changed(&self) {
+        self.sessions.changed();
     }
 
     /// Ends one session (sign-out).
     pub async fn delete_session(&self, token: &str) -> StoreResult<()> {
         let sql = "DELETE FROM user_session WHERE token_hash = $1";
-        exec_db!(self, |pool| sqlx::query(sql).bind(token_hash(token)).execute(pool).await)?;
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(token_hash(token)).execute(pool).await);
+        self.sessions_changed();
+        done?;
         Ok(())
     }
 
@@ -129,6 +206,7 @@ impl Store {
             .bind(Ts(now()))
             .execute(pool)
             .await)?;
+        self.sessions_changed();
         Ok(())
     }
 
@@ -136,15 +214,17 @@ impl Store {
     pub async fn delete_user_sessions(&self, user_id: Uuid, except_token: Option<&str>) -> StoreResult<u64> {
         let keep = except_token.map(token_hash).unwrap_or_default();
         let sql = "DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2";
-        let done = exec_db!(self, |pool| sqlx::query(sql).bind(user_id).bind(keep).execute(pool).await)?;
-        Ok(done)
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(user_id).bind(keep).execute(pool).await);
+        self.sessions_changed();
+        Ok(done?)
     }
 
     /// Removes sessions past their absolute expiry or idle for longer than `idle`.
     pub async fn purge_sessions(&self, idle: Duration) -> StoreResult<u64> {
         let at = now();
         let sql = "DELETE FROM user_session WHERE expires_at <= $1 OR last_seen_at <= $2";
-        let done = exec_db!(self, |pool| sqlx::query(sql).bind(Ts(at)).bind(Ts(at - idle)).execute(pool).await)?;
-        Ok(done)
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(Ts(at)).bind(Ts(at - idle)).execute(pool).await);
+        self.sessions_changed();
+        Ok(done?)
     }
 }

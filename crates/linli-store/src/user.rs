@@ -203,13 +203,17 @@ impl Store {
             Ok((n, newly_locked))
         }
         .await);
+        self.sessions_changed();
         done.map_err(StoreError::not_found("user"))
     }
 
     pub async fn record_login_success(&self, id: Uuid) -> StoreResult<()> {
         let sql = "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1 \
                    AND (failed_logins <> 0 OR locked_until IS NOT NULL)";
-        exec_db!(self, |pool| sqlx::query(sql).bind(id).execute(pool).await)?;
+        let done = exec_db!(self, |pool| sqlx::query(sql).bind(id).execute(pool).await)?;
+        if done > 0 {
+            self.sessions_changed();
+        }
         Ok(())
     }
 

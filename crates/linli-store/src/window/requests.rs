@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::catalogue::ServiceItem;
-use super::workitem::{NewItem, Outcome, WorkEvent, WorkItem, WorkTx, push_new_item, push_outbox, work_item_columns};
+use super::workitem::{
+    NewItem, NumberingPool as _, Outcome, WorkEvent, WorkItem, WorkTx, push_new_item, push_outbox, work_item_columns,
+};
 use crate::acting::Acting;
 use crate::audit::Entry;
 use crate::node::stored_code;
@@ -298,13 +300,12 @@ impl Acting<'_> {
             _ => "create_submitted",
         };
         let mut number = String::new();
-        // Four round trips in all, two of them while the write lock is held on SQLite: the
-        // number with the audit chain's head, then every row at once (see `batch.rs`).
+        // On SQLite two round trips, both holding the write lock: `BEGIN IMMEDIATE` with the
+        // number and the audit chain's head, then every row with the `COMMIT` (`batch.rs`,
+        // `tx.rs`). On PostgreSQL four.
         let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
             use crate::batch::{Batch, RunBatch as _};
-            use crate::tx::WritePool as _;
-            let mut tx = pool.begin_write().await?;
-            let (seq, head) = tx.number_item(&new).await?;
+            let (tx, seq, head) = pool.begin_numbered(&new).await?;
             let mut b = Batch::new();
             number = push_new_item(&mut b, &new, seq, self.actor, "", &details)?;
             b.push(
@@ -334,8 +335,7 @@ impl Acting<'_> {
             }
             entry.summary["number"] = json!(number);
             crate::audit::push_record(&mut b, &crate::audit::stamp(self.actor, &entry, head));
-            tx.run(b).await?;
-            tx.commit().await
+            tx.finish(b).await
         }
         .await);
         done?;
@@ -584,8 +584,7 @@ impl Acting<'_> {
             }
             let head = tx.audit_head(&entry.chain).await?;
             crate::audit::push_record(&mut b, &crate::audit::stamp(self.actor, &entry, head));
-            tx.run(b).await?;
-            tx.commit().await?;
+            tx.finish(b).await?;
             Ok(true)
         }
         .await);

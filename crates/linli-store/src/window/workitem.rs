@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
 use sqlx::{Postgres, Sqlite};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -14,6 +16,7 @@ use uuid::Uuid;
 use crate::acting::Actor;
 use crate::batch::{Batch, RunBatch as _};
 use crate::oversight::TallyTx as _;
+use crate::tx::{BeginWith as _, WritePool, WriteTx};
 use crate::{Ts, now};
 
 /// A work item as every flow shares it.
@@ -116,6 +119,49 @@ pub(crate) struct Outcome<'a> {
     pub closed_at: Option<OffsetDateTime>,
 }
 
+/// The next number of a community's day, with the head of the community's audit chain.
+const NUMBER: &str = "INSERT INTO work_item_sequence (community_code, day, last) VALUES ($1, $2, 1) \
+     ON CONFLICT (community_code, day) DO UPDATE SET last = work_item_sequence.last + 1 \
+     RETURNING last, (SELECT h.seq FROM audit_head h WHERE h.chain = $1), \
+     (SELECT h.hash FROM audit_head h WHERE h.chain = $1)";
+
+/// Opening a write transaction that creates an item.
+pub(crate) trait NumberingPool: WritePool {
+    /// Begins a write transaction and numbers `item` ([`WorkTx::number_item`]): on SQLite in
+    /// one round trip, the numbering sent with `BEGIN IMMEDIATE`.
+    async fn begin_numbered(
+        &self,
+        item: &NewItem<'_>,
+    ) -> Result<(WriteTx<Self::Db>, i64, crate::audit::Head), sqlx::Error>;
+}
+
+impl NumberingPool for SqlitePool {
+    async fn begin_numbered(
+        &self,
+        item: &NewItem<'_>,
+    ) -> Result<(WriteTx<Sqlite>, i64, crate::audit::Head), sqlx::Error> {
+        use sqlx::Arguments as _;
+        let mut args = sqlx::sqlite::SqliteArguments::default();
+        args.add(item.community.to_owned()).map_err(sqlx::Error::Encode)?;
+        args.add(item.day.to_string()).map_err(sqlx::Error::Encode)?;
+        let (tx, row) = self.begin_write_with(NUMBER, args).await?;
+        let row = row.ok_or(sqlx::Error::RowNotFound)?;
+        let (seq, head_seq, head_hash): (i64, Option<i64>, Option<Vec<u8>>) = sqlx::FromRow::from_row(&row)?;
+        Ok((tx, seq, head_seq.zip(head_hash)))
+    }
+}
+
+impl NumberingPool for PgPool {
+    async fn begin_numbered(
+        &self,
+        item: &NewItem<'_>,
+    ) -> Result<(WriteTx<Postgres>, i64, crate::audit::Head), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let (seq, head) = tx.number_item(item).await?;
+        Ok((tx, seq, head))
+    }
+}
+
 /// The engine's writes inside an open transaction.
 pub(crate) trait WorkTx {
     /// Takes the next number of the item's community and day and reads the head of the
@@ -151,16 +197,11 @@ macro_rules! impl_work_tx {
         impl WorkTx for crate::tx::WriteTx<$db> {
             async fn number_item(&mut self, item: &NewItem<'_>) -> Result<(i64, crate::audit::Head), sqlx::Error> {
                 self.lock_community(item.community).await?;
-                let (seq, head_seq, head_hash): (i64, Option<i64>, Option<Vec<u8>>) = sqlx::query_as(
-                    "INSERT INTO work_item_sequence (community_code, day, last) VALUES ($1, $2, 1) \
-                     ON CONFLICT (community_code, day) DO UPDATE SET last = work_item_sequence.last + 1 \
-                     RETURNING last, (SELECT h.seq FROM audit_head h WHERE h.chain = $1), \
-                     (SELECT h.hash FROM audit_head h WHERE h.chain = $1)",
-                )
-                .bind(item.community)
-                .bind(item.day.to_string())
-                .fetch_one(&mut **self)
-                .await?;
+                let (seq, head_seq, head_hash): (i64, Option<i64>, Option<Vec<u8>>) = sqlx::query_as(NUMBER)
+                    .bind(item.community)
+                    .bind(item.day.to_string())
+                    .fetch_one(&mut **self)
+                    .await?;
                 Ok((seq, head_seq.zip(head_hash)))
             }
 

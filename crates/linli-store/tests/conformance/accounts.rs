@@ -160,7 +160,9 @@ async fn sessions_live_and_end(store: Store) {
     assert!(store.session(&expired.token, idle).await.expect("query").is_none(), "absolute expiry");
     assert_eq!(store.purge_sessions(idle).await.expect("purge"), 1);
 
-    // Changing one's own password keeps this session and ends the others.
+    // Changing one's own password keeps this session and ends the others, even one just read
+    // (and so remembered: `session.rs` keeps recently read sessions).
+    assert!(store.session(&b.token, idle).await.expect("query").is_some());
     let me = linli_store::Actor::user(&u, None);
     store
         .acting(&me)
@@ -170,6 +172,24 @@ async fn sessions_live_and_end(store: Store) {
     assert!(store.session(&b.token, idle).await.expect("query").is_none());
     assert!(store.session(&a.token, idle).await.expect("query").is_some());
     assert_eq!(store.delete_user_sessions(u.id, None).await.expect("all"), 1);
+    assert!(store.session(&a.token, idle).await.expect("query").is_none(), "ended while remembered");
+
+    // Signing out, disabling the account and moving it to another node end a remembered
+    // session at once.
+    let c = store.create_session(u.id, Duration::hours(8), None, None).await.expect("c");
+    assert!(store.session(&c.token, idle).await.expect("query").is_some());
+    store.delete_session(&c.token).await.expect("sign out");
+    assert!(store.session(&c.token, idle).await.expect("query").is_none(), "signed out");
+    let admin = as_user(&store, "admin").await;
+    let d = store.create_session(u.id, Duration::hours(8), None, None).await.expect("d");
+    assert!(store.session(&d.token, idle).await.expect("query").is_some());
+    store.acting(&admin).set_user_disabled(u.id, true).await.expect("disable");
+    assert!(store.session(&d.token, idle).await.expect("query").is_none(), "disabled");
+    store.acting(&admin).set_user_disabled(u.id, false).await.expect("enable");
+    let e = store.create_session(u.id, Duration::hours(8), None, None).await.expect("e");
+    assert!(store.session(&e.token, idle).await.expect("query").is_some());
+    store.acting(&admin).reset_user_password(u.id).await.expect("reset");
+    assert!(store.session(&e.token, idle).await.expect("query").is_none(), "password reset");
 }
 
 on_both_engines!(
