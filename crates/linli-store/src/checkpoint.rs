@@ -17,6 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::ConnectOptions as _;
 use sqlx::sqlite::SqlitePool;
 use tokio::task::JoinHandle;
 
@@ -44,16 +45,32 @@ pub(crate) fn start(pool: SqlitePool, writer: Arc<Writer>) -> Arc<Checkpointer> 
     Arc::new(Checkpointer(tokio::spawn(async move {
         let mut wait = BUSY;
         let mut last = -1;
+        // Its own connection, with sqlx's slow-statement warning off: a checkpoint that copies a
+        // large log takes more than a second by design, and is not a slow query.
+        let options = (*pool.connect_options()).clone().disable_statement_logging();
+        let mut own: Option<sqlx::SqliteConnection> = None;
         loop {
             tokio::time::sleep(wait).await;
             if pool.is_closed() {
                 return;
             }
+            if own.is_none() {
+                own = options.connect().await.ok();
+            }
             // (busy, frames in the log, frames copied): someone wrote since the last look when
             // the log's length changed (it grew, or started again from the beginning).
-            let mut done = checkpoint(&pool).await;
-            if matches!(done, Ok((_, log, _)) if log >= RESTART_AT) {
-                done = writer.with_turn(async |conn| checkpoint(conn).await).await;
+            let mut done = match own.as_mut() {
+                Some(conn) => checkpoint(conn).await,
+                None => checkpoint(&pool).await,
+            };
+            if matches!(done, Ok((_, log, _)) if log >= RESTART_AT)
+                && let Some(conn) = own.as_mut()
+            {
+                let _turn = writer.turn().await;
+                done = checkpoint(conn).await;
+            }
+            if done.is_err() {
+                own = None; // opened again at the next look
             }
             match done {
                 Ok((_, log, _)) => {

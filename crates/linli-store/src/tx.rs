@@ -225,7 +225,9 @@ impl Writer {
                     .test_before_acquire(false)
                     .idle_timeout(None)
                     .max_lifetime(None)
-                    .connect_lazy_with((*options).clone()),
+                    // Not mapped: its pages stay in its own warm cache, and a mapped file would
+                    // count every page a bulk write reads in the process's resident memory.
+                    .connect_lazy_with((*options).clone().pragma("mmap_size", "0")),
             }),
         };
         writers.insert(canonical, Arc::downgrade(&writer));
@@ -239,15 +241,9 @@ impl Writer {
         writers.get(pool.connect_options().get_filename()).and_then(Weak::upgrade)
     }
 
-    /// Waits for the turn, then runs `work` on the writing connection outside any transaction
-    /// (a checkpoint that must see no writer between its steps).
-    pub(crate) async fn with_turn<T>(
-        &self,
-        work: impl AsyncFnOnce(&mut sqlx::SqliteConnection) -> Result<T, sqlx::Error>,
-    ) -> Result<T, sqlx::Error> {
-        let _turn = self.turn.lock().await;
-        let mut conn = self.pool.acquire().await?;
-        work(&mut conn).await
+    /// Waits for the turn: no write of this process runs until it is dropped.
+    pub(crate) async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.turn.lock().await
     }
 }
 
