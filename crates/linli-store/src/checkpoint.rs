@@ -32,30 +32,47 @@ const RESTART_AT: i64 = 65_536;
 
 /// The running task; stopped when the last [`crate::Store`] clone holding it is dropped.
 #[derive(Debug)]
-pub(crate) struct Checkpointer(JoinHandle<()>);
+pub(crate) struct Checkpointer {
+    task: JoinHandle<()>,
+    /// The task's own connection, shared so that closing the store can close it.
+    own: Arc<tokio::sync::Mutex<Option<sqlx::SqliteConnection>>>,
+}
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
+    }
+}
+
+impl Checkpointer {
+    /// Closes the task's connection, once the store's pool is closed (the task then stops
+    /// without opening another).
+    pub(crate) async fn stop(&self) {
+        if let Some(conn) = self.own.lock().await.take() {
+            let _ = sqlx::Connection::close(conn).await;
+        }
     }
 }
 
 /// Starts checkpointing `pool`'s database.
 pub(crate) fn start(pool: SqlitePool, writer: Arc<Writer>) -> Arc<Checkpointer> {
-    Arc::new(Checkpointer(tokio::spawn(async move {
+    let own: Arc<tokio::sync::Mutex<Option<sqlx::SqliteConnection>>> = Arc::default();
+    let shared = own.clone();
+    let task = tokio::spawn(async move {
         let mut wait = BUSY;
         let mut last = -1;
         // Its own connection, with sqlx's slow-statement warning off: a checkpoint that copies a
         // large log takes more than a second by design, and is not a slow query.
         let options = (*pool.connect_options()).clone().disable_statement_logging();
-        let mut own: Option<sqlx::SqliteConnection> = None;
         loop {
             tokio::time::sleep(wait).await;
+            let mut own = shared.lock().await;
+            // Checked under the lock: `stop` closes the connection after the pool.
             if pool.is_closed() {
                 return;
             }
             if own.is_none() {
-                own = options.connect().await.ok();
+                *own = options.connect().await.ok();
             }
             // (busy, frames in the log, frames copied): someone wrote since the last look when
             // the log's length changed (it grew, or started again from the beginning).
@@ -70,7 +87,7 @@ pub(crate) fn start(pool: SqlitePool, writer: Arc<Writer>) -> Arc<Checkpointer> 
                 done = checkpoint(conn).await;
             }
             if done.is_err() {
-                own = None; // opened again at the next look
+                *own = None; // opened again at the next look
             }
             match done {
                 Ok((_, log, _)) => {
@@ -86,7 +103,8 @@ pub(crate) fn start(pool: SqlitePool, writer: Arc<Writer>) -> Arc<Checkpointer> 
                 }
             }
         }
-    })))
+    });
+    Arc::new(Checkpointer { task, own })
 }
 
 /// (busy, frames in the log, frames copied so far)

@@ -72,6 +72,8 @@ pub struct Store {
     _checkpointer: Option<std::sync::Arc<crate::checkpoint::Checkpointer>>,
     /// SQLite: the turn and the connection every write transaction goes through (`tx.rs`).
     _writer: Option<std::sync::Arc<crate::tx::Writer>>,
+    /// Set by the first [`Store::close`] of this store or any of its clones.
+    closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +210,7 @@ impl Store {
         Ok(Store {
             _checkpointer: Some(crate::checkpoint::start(pool.clone(), writer.clone())),
             _writer: Some(writer),
+            closed: Default::default(),
             db: Db::Sqlite(pool),
             description: format!("SQLite {path}"),
             keys: None,
@@ -231,6 +234,7 @@ impl Store {
         Ok(Store {
             _checkpointer: None,
             _writer: None,
+            closed: Default::default(),
             db: Db::Postgres(pool),
             description: format!("PostgreSQL {}", redact_url(url)),
             keys: None,
@@ -319,8 +323,19 @@ impl Store {
         Ok(exec_db!(self, |pool| sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await)?)
     }
 
+    /// Closes the connections. On SQLite the last store on a file closes its writing connection
+    /// last, which copies the log into the file and removes it.
     pub async fn close(&self) {
+        if self.closed.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            return; // by another clone: the writer counts each store once
+        }
         on_db!(self, |pool| pool.close().await);
+        if let Some(c) = &self._checkpointer {
+            c.stop().await;
+        }
+        if let Some(w) = &self._writer {
+            w.store_closed().await;
+        }
     }
 }
 

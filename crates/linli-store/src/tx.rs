@@ -139,8 +139,9 @@ impl Drop for SqliteTx {
         let Some(mut conn) = self.conn.take() else { return };
         let turn = self._turn.take();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // No runtime left to roll back on: closing the connection rolls back.
-            conn.close_on_drop();
+            // No runtime left to roll back on: closing the handle rolls back, and detached
+            // from its pool it needs no runtime to close.
+            drop(conn.detach());
             return;
         };
         runtime.spawn(async move {
@@ -157,7 +158,8 @@ impl Drop for SqliteTx {
 
 pub(crate) trait BeginWith {
     /// Begins a write transaction and runs `first` (statements, or nothing) in the same round
-    /// trip; returns the first row they give, if any.
+    /// trip; returns the first row they give, if any. Nothing after the statement giving that
+    /// row runs, so it must be the last (an `INSERT … RETURNING` makes all its changes at once).
     async fn begin_write_with(
         &self,
         first: &str,
@@ -171,6 +173,9 @@ impl BeginWith for SqlitePool {
         first: &str,
         args: SqliteArguments,
     ) -> Result<(WriteTx<Sqlite>, Option<SqliteRow>), sqlx::Error> {
+        if self.is_closed() {
+            return Err(sqlx::Error::PoolClosed);
+        }
         let (turn, conn) = match Writer::of(self) {
             Some(w) => {
                 let turn = w.turn.clone().lock_owned().await;
@@ -199,6 +204,8 @@ impl BeginWith for SqlitePool {
 pub(crate) struct Writer {
     turn: Arc<tokio::sync::Mutex<()>>,
     pool: SqlitePool,
+    /// Stores opened on the file and not yet closed: the last to close closes the writer.
+    stores: std::sync::atomic::AtomicUsize,
 }
 
 type Writers = Mutex<HashMap<PathBuf, Weak<Writer>>>;
@@ -228,8 +235,10 @@ impl Writer {
                     // Not mapped: its pages stay in its own warm cache, and a mapped file would
                     // count every page a bulk write reads in the process's resident memory.
                     .connect_lazy_with((*options).clone().pragma("mmap_size", "0")),
+                stores: Default::default(),
             }),
         };
+        writer.stores.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         writers.insert(canonical, Arc::downgrade(&writer));
         writers.insert(named, Arc::downgrade(&writer));
         writer
@@ -239,6 +248,19 @@ impl Writer {
     fn of(pool: &SqlitePool) -> Option<Arc<Writer>> {
         let writers = WRITERS.lock().unwrap_or_else(PoisonError::into_inner);
         writers.get(pool.connect_options().get_filename()).and_then(Weak::upgrade)
+    }
+
+    /// A store on the file is closing: the last one copies the log into the file and closes
+    /// the writing connection, holding the turn.
+    pub(crate) async fn store_closed(&self) {
+        if self.stores.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            let _turn = self.turn.lock().await;
+            // Everything into the file and the log emptied, whoever else still has it open.
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+                tracing::warn!(error = %e, "could not copy the log into the database while closing; the next start will");
+            }
+            self.pool.close().await;
+        }
     }
 
     /// Waits for the turn: no write of this process runs until it is dropped.
