@@ -7,7 +7,7 @@
 //! machine's time in I/O wait. Every connection is opened with `wal_autocheckpoint = 0`
 //! instead, and one task per pool runs a PASSIVE checkpoint (which waits for no reader or
 //! writer) every tenth of a second while the log is changing, and every second while it is
-//! not. Closing the last connection checkpoints what is left, as before.
+//! not. Closing the store copies in what is left and empties the log (`Writer::store_closed`).
 //!
 //! The log starts again from its beginning only when a writer finds all of it copied, which
 //! never happens while writes keep landing during the checkpoints: so once the log passes
