@@ -179,6 +179,13 @@ pub(crate) trait AuditTx {
     async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error>;
     /// Appends the entry and commits, the entry travelling with the `COMMIT` on SQLite.
     async fn finish_audited(self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error>;
+    /// The entry stamped on its chain's head, as a batch with the new head.
+    async fn record_batch(&mut self, actor: &Actor, entry: &Entry) -> Result<Batch, sqlx::Error> {
+        let head = self.audit_head(&entry.chain).await?;
+        let mut b = Batch::new();
+        push_record(&mut b, &stamp(actor, entry, head));
+        Ok(b)
+    }
 }
 
 /// One body for both engines; `$lock` serialises appends to one chain where the engine needs it.
@@ -197,16 +204,12 @@ macro_rules! impl_audit_tx {
             }
 
             async fn append_audit(&mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error> {
-                let head = self.audit_head(&entry.chain).await?;
-                let mut b = Batch::new();
-                push_record(&mut b, &stamp(actor, entry, head));
+                let b = self.record_batch(actor, entry).await?;
                 self.run(b).await
             }
 
             async fn finish_audited(mut self, actor: &Actor, entry: &Entry) -> Result<(), sqlx::Error> {
-                let head = self.audit_head(&entry.chain).await?;
-                let mut b = Batch::new();
-                push_record(&mut b, &stamp(actor, entry, head));
+                let b = self.record_batch(actor, entry).await?;
                 self.finish(b).await
             }
         }

@@ -164,7 +164,7 @@ impl Store {
             .await
         })?;
         let Some(r) = row else { return Ok(None) };
-        let session = Session {
+        let mut session = Session {
             token_hash: r.s_token_hash,
             user_id: r.user.id,
             csrf_token: r.s_csrf_token,
@@ -173,7 +173,6 @@ impl Store {
             expires_at: r.s_expires_at,
             reauth_at: r.s_reauth_at,
         };
-        let mut session = session;
         if at - session.last_seen_at > TOUCH_EVERY {
             let sql = "UPDATE user_session SET last_seen_at = $2 WHERE token_hash = $1";
             exec_db!(self, |pool| sqlx::query(sql).bind(&session.token_hash).bind(Ts(at)).execute(pool).await)?;
