@@ -62,6 +62,8 @@ pub struct Store {
     pub(crate) calendar_cache: crate::calendar::CalendarCache,
     /// Sessions recently read (`session.rs`).
     pub(crate) sessions: std::sync::Arc<crate::session::SessionCache>,
+    /// New work items waiting to be written with the next group (`window/group_commit.rs`).
+    pub(crate) creates: std::sync::Arc<crate::window::group_commit::Creates>,
     /// Codes of nodes known to exist. Nodes are retired, never deleted, so a code once seen
     /// stays true and the check every community page and API call makes needs no query.
     pub(crate) known_nodes: std::sync::Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
@@ -216,6 +218,7 @@ impl Store {
             keys: None,
             calendar_cache: Default::default(),
             sessions: Default::default(),
+            creates: Default::default(),
             known_nodes: Default::default(),
             background_recounts: false,
         })
@@ -240,6 +243,7 @@ impl Store {
             keys: None,
             calendar_cache: Default::default(),
             sessions: Default::default(),
+            creates: Default::default(),
             known_nodes: Default::default(),
             background_recounts: false,
         })
@@ -315,6 +319,11 @@ impl Store {
     pub async fn ping(&self) -> StoreResult<()> {
         exec_db!(self, |pool| sqlx::query("SELECT 1").execute(pool).await)?;
         Ok(())
+    }
+
+    /// How creates have been grouped since the store opened (`window/group_commit.rs`).
+    pub fn create_groups(&self) -> crate::window::CreateGroups {
+        self.creates.counts()
     }
 
     /// Runs one fixed administrative statement (`CREATE DATABASE`, a test's deliberate

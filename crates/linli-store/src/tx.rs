@@ -158,13 +158,12 @@ impl Drop for SqliteTx {
 
 pub(crate) trait BeginWith {
     /// Begins a write transaction and runs `first` (statements, or nothing) in the same round
-    /// trip; returns the first row they give, if any. Nothing after the statement giving that
-    /// row runs, so it must be the last (an `INSERT … RETURNING` makes all its changes at once).
+    /// trip; returns every row they give.
     async fn begin_write_with(
         &self,
         first: &str,
         args: SqliteArguments,
-    ) -> Result<(WriteTx<Sqlite>, Option<SqliteRow>), sqlx::Error>;
+    ) -> Result<(WriteTx<Sqlite>, Vec<SqliteRow>), sqlx::Error>;
 }
 
 impl BeginWith for SqlitePool {
@@ -172,7 +171,7 @@ impl BeginWith for SqlitePool {
         &self,
         first: &str,
         args: SqliteArguments,
-    ) -> Result<(WriteTx<Sqlite>, Option<SqliteRow>), sqlx::Error> {
+    ) -> Result<(WriteTx<Sqlite>, Vec<SqliteRow>), sqlx::Error> {
         if self.is_closed() {
             return Err(sqlx::Error::PoolClosed);
         }
@@ -186,14 +185,14 @@ impl BeginWith for SqlitePool {
         };
         let mut open = SqliteTx { conn: Some(conn), _turn: turn };
         // From here on a failure rolls back as the transaction drops.
-        let row = if first.is_empty() {
+        let rows = if first.is_empty() {
             sqlx::query("BEGIN IMMEDIATE").execute(&mut *open).await?;
-            None
+            Vec::new()
         } else {
             let sql = format!("BEGIN IMMEDIATE;\n{first}");
-            sqlx::query_with(AssertSqlSafe(sql), args).fetch_optional(&mut *open).await?
+            sqlx::query_with(AssertSqlSafe(sql), args).fetch_all(&mut *open).await?
         };
-        Ok((WriteTx { open }, row))
+        Ok((WriteTx { open }, rows))
     }
 }
 
@@ -298,9 +297,9 @@ mod tests {
         let tx = pool.begin_write().await.expect("begin after a dropped one");
         assert!(tx.finish(b).await.is_err(), "the second statement fails");
 
-        let (tx, row) =
+        let (tx, rows) =
             pool.begin_write_with("SELECT count(*) FROM t", SqliteArguments::default()).await.expect("begin");
-        assert!(row.is_some());
+        assert_eq!(rows.len(), 1);
         let mut b = Batch::new();
         b.push("INSERT INTO t VALUES (4)");
         tx.finish(b).await.expect("commit");

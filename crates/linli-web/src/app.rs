@@ -165,7 +165,7 @@ async fn metrics_text(State(state): State<AppState>, req: Request) -> Response {
     if !local && !state.config.metrics_public {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let mut r = state.metrics.render().into_response();
+    let mut r = state.metrics.render(&state.store).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),

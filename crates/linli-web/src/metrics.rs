@@ -36,6 +36,8 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    /// The store's own counts of grouped creates, copied in as `/metrics` is read.
+    groups: [Counter; 3],
 }
 
 fn latency_histogram() -> Histogram {
@@ -53,10 +55,18 @@ impl Metrics {
         registry.register("http_requests", "HTTP requests answered, by route and status", requests.clone());
         registry.register("http_request_duration_seconds", "Time to answer, by route", latency.clone());
         registry.register("build_info", "The running linli version", build);
-        Self { registry, requests, latency }
+        let groups: [Counter; 3] = Default::default();
+        registry.register("create_groups", "Groups of new work items committed together", groups[0].clone());
+        registry.register("create_grouped", "New work items committed in those groups", groups[1].clone());
+        registry.register("create_groups_retried", "Groups that failed and were written one by one", groups[2].clone());
+        Self { registry, requests, latency, groups }
     }
 
-    pub fn render(&self) -> String {
+    pub fn render(&self, store: &linli_store::Store) -> String {
+        let g = store.create_groups();
+        for (counter, now) in self.groups.iter().zip([g.groups, g.creates, g.retried]) {
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
             tracing::error!(error = %e, "could not encode metrics");

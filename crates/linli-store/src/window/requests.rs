@@ -13,9 +13,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::catalogue::ServiceItem;
-use super::workitem::{
-    NewItem, NumberingPool as _, Outcome, WorkEvent, WorkItem, WorkTx, push_new_item, push_outbox, work_item_columns,
-};
+use super::group_commit::{Create, Rows};
+use super::workitem::{NewItem, Outcome, WorkEvent, WorkItem, WorkTx, push_new_item, push_outbox, work_item_columns};
 use crate::acting::Acting;
 use crate::audit::Entry;
 use crate::node::stored_code;
@@ -275,18 +274,7 @@ impl Acting<'_> {
         let missing = serde_json::to_string(checked_missing).unwrap_or_else(|_| "[]".into());
         let title = format!("{} · {}", item.name, f.applicant_name);
         let details = json!({ "source": source.as_str(), "mode": f.mode.as_str(), "missing": checked_missing.iter().map(|m| &m.name).collect::<Vec<_>>() });
-        let new = NewItem {
-            id,
-            community: community.as_str(),
-            kind: SERVICE_REQUEST.kind,
-            title: &title,
-            state,
-            owner,
-            accepted_at,
-            due_at: due,
-            day: now().to_offset(linli_domain::workflow::CHINA).date(),
-        };
-        let mut entry = Entry::new(
+        let entry = Entry::new(
             community.to_string(),
             "service_request.create",
             "service_request",
@@ -299,15 +287,27 @@ impl Acting<'_> {
             "awaiting_materials" => "request_materials",
             _ => "create_submitted",
         };
-        let mut number = String::new();
-        // On SQLite two round trips, both holding the write lock: `BEGIN IMMEDIATE` with the
-        // number and the audit chain's head, then every row with the `COMMIT` (`batch.rs`,
-        // `tx.rs`). On PostgreSQL four.
-        let done: Result<(), sqlx::Error> = on_db!(self.store, |pool| async {
-            use crate::batch::{Batch, RunBatch as _};
-            let (tx, seq, head) = pool.begin_numbered(&new).await?;
+        let day = now().to_offset(linli_domain::workflow::CHINA).date();
+        // What the rows need, owned: they are made by the task writing the group this create
+        // joins (`group_commit.rs`), once it has the number.
+        let (actor, state_owned, f) = (self.actor.clone(), state.to_owned(), f.clone());
+        let (item_id, item_name, time_limit_days) = (item.id, item.name.clone(), item.time_limit_days as i32);
+        let (code, token_row) = (community.to_string(), token.clone());
+        let rows = move |seq: i64, head: crate::audit::Head| {
+            use crate::batch::Batch;
+            let new = NewItem {
+                id,
+                community: &code,
+                kind: SERVICE_REQUEST.kind,
+                title: &title,
+                state: &state_owned,
+                owner: owner.clone(),
+                accepted_at,
+                due_at: due,
+                day,
+            };
             let mut b = Batch::new();
-            number = push_new_item(&mut b, &new, seq, self.actor, "", &details)?;
+            let number = push_new_item(&mut b, &new, seq, &actor, "", &details)?;
             b.push(
                 "INSERT INTO service_request (work_item_id, community_code, item_id, item_name, time_limit_days, \
                  source, mode, applicant_name, phone_enc, phone_idx, applicant_user_id, address, description, \
@@ -315,10 +315,10 @@ impl Acting<'_> {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             )
             .bind(id)
-            .bind(community.as_str())
-            .bind(item.id)
-            .bind(&item.name)
-            .bind(item.time_limit_days as i32)
+            .bind(code.as_str())
+            .bind(item_id)
+            .bind(&item_name)
+            .bind(time_limit_days)
             .bind(source.as_str())
             .bind(f.mode.as_str())
             .bind(&f.applicant_name)
@@ -329,16 +329,19 @@ impl Acting<'_> {
             .bind(&f.description)
             .bind(&values)
             .bind(&missing)
-            .bind(token.as_deref());
-            if let Some(body) = notice(outbox_kind, &number, &item.name, &missing_names).filter(|_| !phone.is_empty()) {
-                push_outbox(&mut b, community.as_str(), id, &keys.encrypt(Field::Phone, &id, phone), &body);
+            .bind(token_row.as_deref());
+            let phone = f.applicant_phone.as_ref().map_or("", |p| p.as_str());
+            if let Some(body) = notice(outbox_kind, &number, &item_name, &missing_names).filter(|_| !phone.is_empty()) {
+                push_outbox(&mut b, &code, id, &phone_enc, &body);
             }
+            let mut entry = entry.clone();
             entry.summary["number"] = json!(number);
-            crate::audit::push_record(&mut b, &crate::audit::stamp(self.actor, &entry, head));
-            tx.finish(b).await
-        }
-        .await);
-        done?;
+            let record = crate::audit::stamp(&actor, &entry, head);
+            crate::audit::push_record(&mut b, &record);
+            Ok(Rows { batch: b, head: Some((record.seq, record.hash)), number })
+        };
+        let create = Create { community: community.to_string(), day, rows: Box::new(rows) };
+        let number = self.store.creates.write(&self.store.db, create).await?;
         Ok(Taken { id, number, state: state.to_owned(), token })
     }
 

@@ -7,8 +7,6 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::postgres::PgPool;
-use sqlx::sqlite::SqlitePool;
 use sqlx::{Postgres, Sqlite};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -16,7 +14,6 @@ use uuid::Uuid;
 use crate::acting::Actor;
 use crate::batch::{Batch, RunBatch as _};
 use crate::oversight::TallyTx as _;
-use crate::tx::{BeginWith as _, WritePool, WriteTx};
 use crate::{Ts, now};
 
 /// A work item as every flow shares it.
@@ -124,43 +121,6 @@ const NUMBER: &str = "INSERT INTO work_item_sequence (community_code, day, last)
      ON CONFLICT (community_code, day) DO UPDATE SET last = work_item_sequence.last + 1 \
      RETURNING last, (SELECT h.seq FROM audit_head h WHERE h.chain = $1), \
      (SELECT h.hash FROM audit_head h WHERE h.chain = $1)";
-
-/// Opening a write transaction that creates an item.
-pub(crate) trait NumberingPool: WritePool {
-    /// Begins a write transaction and numbers `item` ([`WorkTx::number_item`]): on SQLite in
-    /// one round trip, the numbering sent with `BEGIN IMMEDIATE`.
-    async fn begin_numbered(
-        &self,
-        item: &NewItem<'_>,
-    ) -> Result<(WriteTx<Self::Db>, i64, crate::audit::Head), sqlx::Error>;
-}
-
-impl NumberingPool for SqlitePool {
-    async fn begin_numbered(
-        &self,
-        item: &NewItem<'_>,
-    ) -> Result<(WriteTx<Sqlite>, i64, crate::audit::Head), sqlx::Error> {
-        use sqlx::Arguments as _;
-        let mut args = sqlx::sqlite::SqliteArguments::default();
-        args.add(item.community.to_owned()).map_err(sqlx::Error::Encode)?;
-        args.add(item.day.to_string()).map_err(sqlx::Error::Encode)?;
-        let (tx, row) = self.begin_write_with(NUMBER, args).await?;
-        let row = row.ok_or(sqlx::Error::RowNotFound)?;
-        let (seq, head_seq, head_hash): (i64, Option<i64>, Option<Vec<u8>>) = sqlx::FromRow::from_row(&row)?;
-        Ok((tx, seq, head_seq.zip(head_hash)))
-    }
-}
-
-impl NumberingPool for PgPool {
-    async fn begin_numbered(
-        &self,
-        item: &NewItem<'_>,
-    ) -> Result<(WriteTx<Postgres>, i64, crate::audit::Head), sqlx::Error> {
-        let mut tx = self.begin_write().await?;
-        let (seq, head) = tx.number_item(item).await?;
-        Ok((tx, seq, head))
-    }
-}
 
 /// The engine's writes inside an open transaction.
 pub(crate) trait WorkTx {

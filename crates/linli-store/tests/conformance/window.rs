@@ -521,7 +521,84 @@ async fn attachments(store: Store) {
     assert_eq!(codes(me.attach(taken.id, "late.pdf", &pdf).await), [("file".into(), "attach_closed")]);
 }
 
+// Creates that arrive together are written together (`group_commit.rs`): each requester gets
+// its own request and number, the day's numbers run on with none lost or repeated, the audit
+// chain stays whole (TestDb verifies it on drop), and a create the database refuses fails alone.
+async fn creates_arriving_together(store: Store) {
+    let all = setup(&store).await;
+    let gl = item(&all, "WM-001").id;
+    let desk_actor = as_user(&store, "chuangkou").await;
+    // A database that refuses one applicant, as a constraint would.
+    if store.engine() == linli_store::Engine::Sqlite {
+        store
+            .execute_admin(
+                "CREATE TRIGGER refuse BEFORE INSERT ON service_request WHEN NEW.applicant_name = '拒收' \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+            )
+            .await
+            .expect("trigger");
+    } else {
+        store
+            .execute_admin(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.applicant_name = '拒收' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+                 RETURN NEW; END $$",
+            )
+            .await
+            .expect("function");
+        store
+            .execute_admin(
+                "CREATE TRIGGER refuse BEFORE INSERT ON service_request FOR EACH ROW EXECUTE FUNCTION refuse()",
+            )
+            .await
+            .expect("trigger");
+    }
+    let mut wave = Vec::new();
+    let before = store.create_groups();
+    // Two waves: one all written as one group, one whose group fails and is written one by one.
+    let names: Vec<String> = (0..48).map(|i| if i == 33 { "拒收".to_owned() } else { format!("申请人{i}") }).collect();
+    let mut set = tokio::task::JoinSet::new();
+    for (i, name) in names.iter().enumerate() {
+        if i == 24 {
+            while let Some(done) = set.join_next().await {
+                wave.push(done.expect("task"));
+            }
+            let after = store.create_groups();
+            assert_eq!(after.retried, before.retried, "the first wave's groups all commit");
+            assert!(after.creates - before.creates > after.groups - before.groups, "some were grouped: {after:?}");
+        }
+        let (store, actor, input) = (store.clone(), desk_actor.clone(), request(name, &["0", "1", "2"]));
+        let name = name.clone();
+        set.spawn(
+            async move { (name, store.acting(&actor).take_request(code(MAIN), gl, &input, Source::Window).await) },
+        );
+    }
+    while let Some(done) = set.join_next().await {
+        wave.push(done.expect("task"));
+    }
+    let desk = store.acting(&desk_actor);
+    let mut seqs = Vec::new();
+    for (name, taken) in wave {
+        if name == "拒收" {
+            assert!(taken.is_err(), "the refused create fails: {taken:?}");
+            continue;
+        }
+        let taken = taken.unwrap_or_else(|e| panic!("{name}'s create: {e}"));
+        let d = desk.request(taken.id).await.expect("detail");
+        assert_eq!((d.applicant_name.as_str(), d.work.number.as_str()), (name.as_str(), taken.number.as_str()));
+        let seq = taken.number.rsplit('-').next().and_then(|s| s.parse::<i64>().ok()).expect("numbered");
+        seqs.push(seq);
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs.len(), 47);
+    assert_eq!(seqs[46] - seqs[0], 46, "the day's numbers run on without a gap or a repeat: {seqs:?}");
+    let refused = QueueQuery { state: "all".into(), q: "拒收".into(), ..QueueQuery::default() };
+    let (_, found) = desk.window_queue(code(MAIN), &refused).await.expect("queue");
+    assert_eq!(found, 0, "nothing of the refused create is left");
+}
+
 on_both_engines!(
+    creates_arriving_together,
     attachments,
     catalogue_and_guide,
     the_window_flow,

@@ -18,6 +18,9 @@ async fn health_readiness_metrics_and_request_ids() {
     let text = m.text().await.expect("body");
     assert!(text.contains("linli_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"}"), "{text}");
     assert!(text.contains("linli_build_info"));
+    // The store's counts of grouped creates (window/group_commit.rs) are there too.
+    assert!(text.contains("linli_create_groups_total "), "{text}");
+    assert!(text.contains("linli_create_groups_retried_total 0"), "{text}");
 
     let proxied = c.get(app.url("/metrics")).header("x-forwarded-for", "203.0.113.9").send().await.expect("get");
     assert_eq!(proxied.status(), 403, "behind a proxy every client looks local: forwarded requests are not");
