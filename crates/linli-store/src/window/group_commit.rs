@@ -10,6 +10,9 @@
 //! `COMMIT`. A quiet server writes groups of one, as before; under load the groups grow and the
 //! fixed costs are shared (docs/PERFORMANCE.md, sixth round).
 //!
+//! On PostgreSQL communities are spread over eight lanes, each with its own queue and writing
+//! task, so creates of different communities are still written side by side.
+//!
 //! A group that fails is rolled back and its creates are written again one by one, so each gets
 //! its own error and no number is lost to another's failure. A create whose requester has gone
 //! before its group starts is not written, as when a request went away before its commit.
@@ -54,12 +57,17 @@ pub(crate) struct Rows {
 
 type Job = (Create, oneshot::Sender<Result<String, sqlx::Error>>);
 
-/// The queue of creates waiting for the next group, and the task that writes them.
+/// On PostgreSQL, communities whose creates are written side by side: each community's
+/// creates queue in one of these lanes, and lanes lock disjoint communities. SQLite has one
+/// writer, so one lane.
+const PG_LANES: usize = 8;
+
+/// The queues of creates waiting for their next group, and the tasks that write them.
 #[derive(Default)]
 pub(crate) struct Creates {
-    /// Started on the first create; started again if its runtime has gone (a test's runtime ends
-    /// while the store lives on).
-    queue: std::sync::Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    /// Each lane's queue, started on its first create; started again if its runtime has gone (a
+    /// test's runtime ends while the store lives on).
+    lanes: [std::sync::Mutex<Option<mpsc::UnboundedSender<Job>>>; PG_LANES],
     counts: Arc<Counts>,
 }
 
@@ -92,7 +100,13 @@ impl Creates {
     /// Writes `c` with the group it joins; returns its number once the group has committed.
     pub(crate) async fn write(&self, db: &Db, c: Create) -> Result<String, sqlx::Error> {
         let (reply, answer) = oneshot::channel();
-        self.send(db, (c, reply));
+        let lane = match db {
+            Db::Sqlite(_) => 0,
+            Db::Postgres(_) => {
+                c.community.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b.into())) % PG_LANES
+            }
+        };
+        self.send(lane, db, (c, reply));
         // No answer: the writing task ended with its runtime, before the create was written.
         answer.await.unwrap_or(Err(sqlx::Error::WorkerCrashed))
     }
@@ -106,8 +120,8 @@ impl Creates {
         }
     }
 
-    fn send(&self, db: &Db, job: Job) {
-        let mut queue = self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    fn send(&self, lane: usize, db: &Db, job: Job) {
+        let mut queue = self.lanes[lane].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let job = match queue.as_ref() {
             Some(q) => match q.send(job) {
                 Ok(()) => return,
