@@ -275,6 +275,7 @@ impl Acting<'_> {
             }),
         );
         let at = Ts(now());
+        let changed = self.store.sessions_changing();
         let done = audited!(self, &entry, |tx| {
             sqlx::query(
                 "UPDATE app_user SET display_name = $2, role = $3, node_code = $4, phone_enc = $5, id_number_enc = $6, \
@@ -307,7 +308,7 @@ impl Acting<'_> {
                 sqlx::query("DELETE FROM user_session WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             }
         });
-        self.store.sessions_changed();
+        drop(changed);
         done?;
         self.user(id).await
     }
@@ -328,6 +329,7 @@ impl Acting<'_> {
         );
         let at = Ts(now());
         let disabled_at = disabled.then_some(at);
+        let changed = self.store.sessions_changing();
         let done = audited!(self, &entry, |tx| {
             sqlx::query("UPDATE app_user SET disabled_at = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
@@ -337,7 +339,7 @@ impl Acting<'_> {
                 .await?;
             sqlx::query("DELETE FROM user_session WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
         });
-        self.store.sessions_changed();
+        drop(changed);
         done?;
         self.user(id).await
     }
@@ -375,13 +377,14 @@ impl Acting<'_> {
             id.to_string(),
             json!({ "username": before.user.username }),
         );
+        let changed = self.store.sessions_changing();
         let done = audited!(self, &entry, |tx| {
             sqlx::query("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
         });
-        self.store.sessions_changed();
+        drop(changed);
         done?;
         self.user(id).await
     }
@@ -439,6 +442,7 @@ impl Store {
     ) -> StoreResult<()> {
         let keep = keep_session.map(crate::secret::token_hash).unwrap_or_default();
         let at = Ts(now());
+        let changed = self.sessions_changing();
         let done: Result<u64, sqlx::Error> = on_db!(self, |pool| {
             async {
             let mut tx = pool.begin_write().await?;
@@ -463,7 +467,7 @@ impl Store {
             Ok::<_, sqlx::Error>(n)
         }.await
         });
-        self.sessions_changed();
+        drop(changed);
         if done? == 0 {
             return Err(StoreError::NotFound("user"));
         }

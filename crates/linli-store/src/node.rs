@@ -203,10 +203,11 @@ impl Acting<'_> {
             code.to_string(),
             json!({ "before": before.name, "after": name }),
         );
+        let changed = self.store.sessions_changing();
         self.update_node(&entry, "UPDATE node SET name = $3, updated_at = $2 WHERE code = $1", code, Some(&name))
             .await?;
         // Signed-in users carry their node's name.
-        self.store.sessions_changed();
+        drop(changed);
         self.store.node(code).await
     }
 

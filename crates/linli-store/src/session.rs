@@ -41,7 +41,7 @@ pub struct NewSession {
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 /// How long a session read from the database is trusted without reading it again. Every change
-/// this process makes to accounts or sessions empties the cache at once ([`Store::sessions_changed`]);
+/// this process makes to accounts or sessions empties the cache at once ([`Store::sessions_changing`]);
 /// this bounds how long a change made by another process (the `linli user` commands, a second
 /// server on the same PostgreSQL) takes to be seen.
 const CACHE_FRESH: std::time::Duration = std::time::Duration::from_secs(5);
@@ -96,6 +96,16 @@ impl SessionCache {
     fn changed(&self) {
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.seen.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+}
+
+/// See [`Store::sessions_changing`].
+#[must_use = "the cache is emptied when this is dropped: keep it until the change is written"]
+pub(crate) struct SessionsChanging(std::sync::Arc<SessionCache>);
+
+impl Drop for SessionsChanging {
+    fn drop(&mut self) {
+        self.0.changed();
     }
 }
 
@@ -183,29 +193,38 @@ impl Store {
         Ok(Some((session, user)))
     }
 
-    /// To be called after every committed change to accounts or sessions: no request is
-    /// answered from what was cached before it.
+    /// To be called after a committed change to accounts or sessions: no request is answered
+    /// from what was cached before it.
     pub(crate) fn sessions_changed(&self) {
         self.sessions.changed();
+    }
+
+    /// Taken before a change to accounts or sessions: empties the cache when dropped — after
+    /// the change has committed or failed, and also if its request goes away half-way, when
+    /// the change may have committed but nothing after the await runs.
+    pub(crate) fn sessions_changing(&self) -> SessionsChanging {
+        SessionsChanging(self.sessions.clone())
     }
 
     /// Ends one session (sign-out).
     pub async fn delete_session(&self, token: &str) -> StoreResult<()> {
         let sql = "DELETE FROM user_session WHERE token_hash = $1";
+        let changed = self.sessions_changing();
         let done = exec_db!(self, |pool| sqlx::query(sql).bind(token_hash(token)).execute(pool).await);
-        self.sessions_changed();
+        drop(changed);
         done?;
         Ok(())
     }
 
     /// Marks a session as freshly re-authenticated (the password was just entered again).
     pub async fn touch_reauth(&self, token: &str) -> StoreResult<()> {
+        let changed = self.sessions_changing();
         exec_db!(self, |pool| sqlx::query("UPDATE user_session SET reauth_at = $2 WHERE token_hash = $1")
             .bind(token_hash(token))
             .bind(Ts(now()))
             .execute(pool)
             .await)?;
-        self.sessions_changed();
+        drop(changed);
         Ok(())
     }
 
@@ -213,8 +232,9 @@ impl Store {
     pub async fn delete_user_sessions(&self, user_id: Uuid, except_token: Option<&str>) -> StoreResult<u64> {
         let keep = except_token.map(token_hash).unwrap_or_default();
         let sql = "DELETE FROM user_session WHERE user_id = $1 AND token_hash <> $2";
+        let changed = self.sessions_changing();
         let done = exec_db!(self, |pool| sqlx::query(sql).bind(user_id).bind(keep).execute(pool).await);
-        self.sessions_changed();
+        drop(changed);
         Ok(done?)
     }
 
@@ -222,8 +242,9 @@ impl Store {
     pub async fn purge_sessions(&self, idle: Duration) -> StoreResult<u64> {
         let at = now();
         let sql = "DELETE FROM user_session WHERE expires_at <= $1 OR last_seen_at <= $2";
+        let changed = self.sessions_changing();
         let done = exec_db!(self, |pool| sqlx::query(sql).bind(Ts(at)).bind(Ts(at - idle)).execute(pool).await);
-        self.sessions_changed();
+        drop(changed);
         Ok(done?)
     }
 }

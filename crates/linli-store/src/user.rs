@@ -180,6 +180,7 @@ impl Store {
                        WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2 THEN $3 \
                        ELSE NULL END, \
                    updated_at = $4 WHERE id = $1 RETURNING failed_logins, locked_until";
+        let changed = self.sessions_changing();
         let done: Result<(i32, bool), sqlx::Error> = on_db!(self, |pool| async {
             let mut tx = pool.begin_write().await?;
             let (n, locked): (i32, Option<OffsetDateTime>) = sqlx::query_as(sql)
@@ -203,7 +204,7 @@ impl Store {
             Ok((n, newly_locked))
         }
         .await);
-        self.sessions_changed();
+        drop(changed);
         done.map_err(StoreError::not_found("user"))
     }
 
