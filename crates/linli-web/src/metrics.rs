@@ -36,8 +36,9 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
-    /// The store's own counts of grouped creates, copied in as `/metrics` is read.
-    groups: [Counter; 3],
+    /// The store's own counts of grouped creates, copied in as `/metrics` is read (one reader
+    /// at a time, so two reads cannot both add the same difference).
+    groups: std::sync::Mutex<[Counter; 3]>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -59,13 +60,16 @@ impl Metrics {
         registry.register("create_groups", "Groups of new work items committed together", groups[0].clone());
         registry.register("create_grouped", "New work items committed in those groups", groups[1].clone());
         registry.register("create_groups_retried", "Groups that failed and were written one by one", groups[2].clone());
-        Self { registry, requests, latency, groups }
+        Self { registry, requests, latency, groups: std::sync::Mutex::new(groups) }
     }
 
     pub fn render(&self, store: &linli_store::Store) -> String {
-        let g = store.create_groups();
-        for (counter, now) in self.groups.iter().zip([g.groups, g.creates, g.retried]) {
-            counter.inc_by(now.saturating_sub(counter.get()));
+        {
+            let counters = self.groups.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let g = store.create_groups();
+            for (counter, now) in counters.iter().zip([g.groups, g.creates, g.retried]) {
+                counter.inc_by(now.saturating_sub(counter.get()));
+            }
         }
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {

@@ -68,6 +68,11 @@ impl Acting<'_> {
             ])));
         }
         let content_type = sniff(bytes).ok_or_else(|| Invalid::one("file", "attach_type"))?;
+        let too_many = || {
+            StoreError::Invalid(Invalid(vec![
+                linli_domain::FieldError::new("file", "attach_too_many").with("max", MAX_ATTACHMENTS),
+            ]))
+        };
         let count: i64 = on_db!(self.store, |pool| sqlx::query_scalar(
             "SELECT count(*) FROM work_item_attachment WHERE work_item_id = $1"
         )
@@ -75,9 +80,7 @@ impl Acting<'_> {
         .fetch_one(pool)
         .await)?;
         if count >= MAX_ATTACHMENTS {
-            return Err(StoreError::Invalid(Invalid(vec![
-                linli_domain::FieldError::new("file", "attach_too_many").with("max", MAX_ATTACHMENTS),
-            ])));
+            return Err(too_many());
         }
         let id = Uuid::now_v7();
         let name = clean_name(name);
@@ -89,10 +92,14 @@ impl Acting<'_> {
             request.to_string(),
             json!({ "number": work.number, "file": name, "bytes": bytes.len(), "sha256": sha }),
         );
-        audited!(self, &entry, |tx| {
-            sqlx::query(
+        let done = audited!(self, &entry, |tx| {
+            // The count above is checked again under the request's row lock (PostgreSQL; SQLite's
+            // write lock serialises anyway), so two uploads at once cannot both pass it.
+            sqlx::query("UPDATE work_item SET version = version WHERE id = $1").bind(request).execute(&mut *tx).await?;
+            let added = sqlx::query(
                 "INSERT INTO work_item_attachment (id, community_code, work_item_id, name, content_type, size, sha256, data, uploaded_by, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+                 WHERE (SELECT count(*) FROM work_item_attachment WHERE work_item_id = $3) < $11",
             )
             .bind(id)
             .bind(community.as_str())
@@ -104,10 +111,18 @@ impl Acting<'_> {
             .bind(bytes)
             .bind(&self.actor.name)
             .bind(Ts(now()))
+            .bind(MAX_ATTACHMENTS)
             .execute(&mut *tx)
-            .await?;
-        })?;
-        Ok(id)
+            .await?
+            .rows_affected();
+            if added == 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
+        });
+        match done {
+            Err(sqlx::Error::RowNotFound) => Err(too_many()),
+            other => Ok(other.map(|()| id)?),
+        }
     }
 
     /// The files of a request the viewer may see.

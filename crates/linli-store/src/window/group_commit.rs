@@ -11,11 +11,14 @@
 //! fixed costs are shared (docs/PERFORMANCE.md, sixth round).
 //!
 //! On PostgreSQL communities are spread over eight lanes, each with its own queue and writing
-//! task, so creates of different communities are still written side by side.
+//! task, so creates of different communities are still written side by side, and a group holds
+//! one community's lock: what a lane takes at once is written one community at a time.
 //!
 //! A group that fails is rolled back and its creates are written again one by one, so each gets
-//! its own error and no number is lost to another's failure. A create whose requester has gone
-//! before its group starts is not written, as when a request went away before its commit.
+//! its own error and no number is lost to another's failure; when the database cannot be
+//! reached, every create of the group gets that error at once. A create whose requester has gone
+//! before its group (or its retry) starts is not written, as when a request went away before
+//! its commit; once its group has started it is written, as when a request went away after.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -33,7 +36,8 @@ use crate::db::Db;
 use crate::oversight::TallyTx as _;
 use crate::tx::{BeginWith as _, WritePool as _};
 
-/// At most this many creates in one transaction (SQLite binds about 60 values for each).
+/// At most this many creates in one transaction: bounds how long one group holds the write lock
+/// (other writes wait behind it) and how large one batch grows (about 60 values a create).
 const GROUP_MAX: usize = 64;
 
 /// One new work item, as its flow writes it once the group has numbered it.
@@ -142,20 +146,35 @@ async fn work(db: Db, mut jobs: mpsc::UnboundedReceiver<Job>, counts: Arc<Counts
     let mut group = Vec::with_capacity(GROUP_MAX);
     while jobs.recv_many(&mut group, GROUP_MAX).await > 0 {
         group.retain(|(_, reply)| !reply.is_closed());
-        write_group(&db, std::mem::take(&mut group), &counts).await;
+        match db {
+            Db::Sqlite(_) => write_group(&db, std::mem::take(&mut group), &counts).await,
+            // One community per transaction, so a group holds one community's lock, as a single
+            // create did: holding several, it could wait on a figures rebuild of one while the
+            // others' writers wait on it, or deadlock with a write that locks two.
+            Db::Postgres(_) => {
+                for part in by_community(std::mem::take(&mut group)) {
+                    write_group(&db, part, &counts).await;
+                }
+            }
+        }
     }
 }
 
-async fn write_group(db: &Db, group: Vec<Job>, counts: &Counts) {
-    if group.is_empty() {
-        return;
+/// `group` split by community, each part in arrival order.
+fn by_community(group: Vec<Job>) -> Vec<Vec<Job>> {
+    let mut parts: Vec<Vec<Job>> = Vec::new();
+    for job in group {
+        match parts.iter_mut().find(|p| p[0].0.community == job.0.community) {
+            Some(part) => part.push(job),
+            None => parts.push(vec![job]),
+        }
     }
+    parts
+}
+
+async fn write_group(db: &Db, group: Vec<Job>, counts: &Counts) {
     let creates: Vec<&Create> = group.iter().map(|(c, _)| c).collect();
-    let written = match db {
-        Db::Sqlite(pool) => write_sqlite(pool, &creates).await,
-        Db::Postgres(pool) => write_postgres(pool, &creates).await,
-    };
-    match written {
+    match write(db, &creates).await {
         Ok(numbers) => {
             counts.groups.fetch_add(1, Ordering::Relaxed);
             counts.creates.fetch_add(numbers.len() as u64, Ordering::Relaxed);
@@ -163,23 +182,56 @@ async fn write_group(db: &Db, group: Vec<Job>, counts: &Counts) {
                 let _ = reply.send(Ok(number));
             }
         }
-        Err(e) if group.len() == 1 => {
-            if let Some((_, reply)) = group.into_iter().next() {
-                let _ = reply.send(Err(e));
-            }
-        }
-        Err(e) => {
+        // Something in the group was refused (a constraint, a create's own rows): written one
+        // by one, each create gets its own answer.
+        Err(e) if group.len() > 1 && !unreachable(&e) => {
             tracing::info!(error = %e, creates = group.len(), "a group of creates failed; writing them one by one");
             counts.retried.fetch_add(1, Ordering::Relaxed);
-            for job in group {
-                Box::pin(write_group(db, vec![job], counts)).await;
+            for (c, reply) in group {
+                if reply.is_closed() {
+                    continue;
+                }
+                let one = write(db, &[&c]).await.map(|mut n| n.pop().unwrap_or_default());
+                if one.is_ok() {
+                    counts.groups.fetch_add(1, Ordering::Relaxed);
+                    counts.creates.fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = reply.send(one);
+            }
+        }
+        // The database could not be reached: each create alone would fail the same way, after
+        // as long a wait.
+        Err(e) => {
+            for (_, reply) in group {
+                let _ = reply.send(Err(same(&e)));
             }
         }
     }
 }
 
-/// Each (community, day) the group numbers, with how many items it takes, in code order (the
-/// order PostgreSQL takes the communities' locks in).
+async fn write(db: &Db, creates: &[&Create]) -> Result<Vec<String>, sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => write_sqlite(pool, creates).await,
+        Db::Postgres(pool) => write_postgres(pool, creates).await,
+    }
+}
+
+/// Whether `e` is about reaching the database rather than about what was sent.
+fn unreachable(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed | sqlx::Error::Io(_))
+}
+
+/// `e` again, for each create of a group (errors are not `Clone`).
+fn same(e: &sqlx::Error) -> sqlx::Error {
+    match e {
+        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
+        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
+        sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
+}
+
+/// Each (community, day) the group numbers, with how many items it takes.
 fn days(creates: &[&Create]) -> BTreeMap<(String, String), i64> {
     let mut days = BTreeMap::new();
     for c in creates {
@@ -211,16 +263,20 @@ fn rows(
 ) -> Result<(Vec<Batch>, Vec<String>), sqlx::Error> {
     let mut next = HashMap::new();
     let mut heads: HashMap<String, Head> = HashMap::new();
+    let mismatch = || sqlx::Error::Protocol("the numbering returned a day the group did not ask for".into());
     for (community, day, last, head_seq, head_hash) in taken {
-        let n = days.get(&(community.clone(), day.clone())).copied().unwrap_or(0);
+        let n = days.get(&(community.clone(), day.clone())).copied().ok_or_else(mismatch)?;
         heads.insert(community.clone(), head_seq.zip(head_hash));
         next.insert((community, day), last - n + 1);
     }
     let (mut batches, mut numbers) = (Vec::with_capacity(creates.len()), Vec::with_capacity(creates.len()));
     for c in creates {
-        let seq = next.get_mut(&(c.community.clone(), c.day.to_string())).ok_or(sqlx::Error::RowNotFound)?;
+        let seq = next.get_mut(&(c.community.clone(), c.day.to_string())).ok_or_else(mismatch)?;
         let head = heads.entry(c.community.clone()).or_default();
-        let r = (c.rows)(*seq, head.take())?;
+        // A panic in one create's rows fails that create, not the task writing every lane's group.
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (c.rows)(*seq, head.take())));
+        let r = made
+            .map_err(|_| sqlx::Error::Protocol(format!("making the rows of a create in {} panicked", c.community)))??;
         *seq += 1;
         *head = r.head;
         batches.push(r.batch);
@@ -250,17 +306,16 @@ async fn write_sqlite(pool: &SqlitePool, creates: &[&Create]) -> Result<Vec<Stri
     Ok(numbers)
 }
 
-/// The communities' locks in code order, the numbers, each create's rows (one statement each:
-/// two creates of a community change the same rows, which one statement may not), the commit.
+/// The community's lock (a PostgreSQL group holds one community: [`work`]), the numbers, each
+/// create's rows (one statement each: two creates of a community change the same rows, which one
+/// statement may not), the commit.
 async fn write_postgres(pool: &PgPool, creates: &[&Create]) -> Result<Vec<String>, sqlx::Error> {
     let days = days(creates);
     let mut tx = pool.begin_write().await?;
-    let mut locked = None;
-    for (community, _) in days.keys() {
-        if locked != Some(community) {
-            tx.lock_community(community).await?;
-            locked = Some(community);
-        }
+    let mut communities: Vec<&str> = creates.iter().map(|c| c.community.as_str()).collect();
+    communities.dedup();
+    for community in communities {
+        tx.lock_community(community).await?;
     }
     let sql = numbers_sql(days.len());
     let mut q = sqlx::query_as::<_, Taken>(AssertSqlSafe(sql));
@@ -298,6 +353,33 @@ mod tests {
         Create { community: "350103001001".into(), day: time::macros::date!(2001 - 01 - 01), rows: Box::new(rows) }
     }
 
+    // A group across two communities and two days: each create is numbered on its own day's
+    // sequence in arrival order, and chained after the create of its community before it.
+    #[test]
+    fn numbers_and_chains_follow_arrival_order() {
+        let day = |d: u8| time::Date::from_calendar_date(2026, time::Month::November, d).expect("date");
+        let create = |community: &str, d: u8| Create {
+            community: community.into(),
+            day: day(d),
+            rows: Box::new(|seq, head: Head| {
+                let at = head.map_or(0, |(s, _)| s);
+                Ok(Rows { batch: Batch::new(), head: Some((at + 1, Vec::new())), number: format!("{seq}@{at}") })
+            }),
+        };
+        let group = [create("a", 28), create("b", 28), create("a", 29), create("a", 28)];
+        let creates: Vec<&Create> = group.iter().collect();
+        let days = days(&creates);
+        let d = |n: u8| day(n).to_string();
+        // What the numbering statement returns: the last number taken on each day, and the heads.
+        let taken = vec![
+            ("a".to_owned(), d(28), 5, Some(7), Some(Vec::new())),
+            ("b".to_owned(), d(28), 1, None, None),
+            ("a".to_owned(), d(29), 1, Some(7), Some(Vec::new())),
+        ];
+        let (_, numbers) = rows(&creates, &days, taken).expect("rows");
+        assert_eq!(numbers, ["4@7", "1@0", "1@8", "5@9"]);
+    }
+
     // One group, the third of its creates failing: the group is written again one by one, so
     // the others commit numbered 1–4 with their entries chained, and only the third fails.
     #[tokio::test]
@@ -320,7 +402,13 @@ mod tests {
         write_group(&store.db, group, &counts).await;
         let mut got = Vec::new();
         for a in answers {
-            got.push(a.await.expect("answered").ok());
+            match a.await.expect("answered") {
+                Ok(number) => got.push(Some(number)),
+                Err(e) => {
+                    assert!(e.to_string().contains("no such table: missing"), "the failing create's own error: {e}");
+                    got.push(None);
+                }
+            }
         }
         let numbers = |v: &[&str]| v.iter().map(|s| Some((*s).to_owned())).collect::<Vec<_>>();
         let mut want = numbers(&["1", "2"]);

@@ -517,6 +517,25 @@ async fn attachments(store: Store) {
     assert!(matches!(store.acting(&volunteer).attachment(taken.id, id).await, Err(StoreError::NotFound(_))));
     let sibling = as_user(&store, "minjiang").await;
     assert!(matches!(store.acting(&sibling).attachments(taken.id).await, Err(StoreError::NotFound(_))));
+    // Twelve uploads at once with two files there: the limit holds, the rest are told why.
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let (store, jumin, pdf) = (store.clone(), jumin.clone(), pdf.clone());
+        set.spawn(async move { store.acting(&jumin).attach(taken.id, &format!("{i}.pdf"), &pdf).await });
+    }
+    let (mut added, mut refused) = (0, 0);
+    while let Some(done) = set.join_next().await {
+        match done.expect("task") {
+            Ok(_) => added += 1,
+            other => {
+                assert_eq!(codes(other), [("file".into(), "attach_too_many")]);
+                refused += 1;
+            }
+        }
+    }
+    let max = linli_store::window::MAX_ATTACHMENTS as usize;
+    assert_eq!((added, refused), (max - 2, 12 - (max - 2)));
+    assert_eq!(me.attachments(taken.id).await.expect("list").len(), max);
     me.move_request(taken.id, &mv("withdraw", "")).await.expect("withdraw");
     assert_eq!(codes(me.attach(taken.id, "late.pdf", &pdf).await), [("file".into(), "attach_closed")]);
 }
@@ -590,8 +609,8 @@ async fn creates_arriving_together(store: Store) {
         seqs.push(seq);
     }
     seqs.sort_unstable();
-    assert_eq!(seqs.len(), 47);
-    assert_eq!(seqs[46] - seqs[0], 46, "the day's numbers run on without a gap or a repeat: {seqs:?}");
+    let run_on: Vec<i64> = (seqs[0]..seqs[0] + 47).collect();
+    assert_eq!(seqs, run_on, "the day's numbers run on without a gap or a repeat");
     let refused = QueueQuery { state: "all".into(), q: "拒收".into(), ..QueueQuery::default() };
     let (_, found) = desk.window_queue(code(MAIN), &refused).await.expect("queue");
     assert_eq!(found, 0, "nothing of the refused create is left");
