@@ -85,13 +85,6 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.sql.is_empty()
     }
-
-    /// Adds every statement of `other` after this batch's, its parameters numbered on.
-    pub fn append(&mut self, other: Batch) {
-        let by = self.args.len();
-        self.sql.extend(other.sql.iter().map(|s| renumber(s, by)));
-        self.args.extend(other.args);
-    }
 }
 
 /// `sql` with every `$n` made `$(n + by)`. linli's statements use `$` for nothing else.
@@ -190,27 +183,12 @@ impl RunBatch for WriteTx<Postgres> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Batch, renumber};
+    use super::renumber;
 
     #[test]
     fn renumbers_every_parameter_and_nothing_else() {
         assert_eq!(renumber("VALUES ($1, $2, $10)", 0), "VALUES ($1, $2, $10)");
         assert_eq!(renumber("VALUES ($1, $2, $10)", 3), "VALUES ($4, $5, $13)");
         assert_eq!(renumber("SET a = $1 WHERE b = '$' AND c = $2", 10), "SET a = $11 WHERE b = '$' AND c = $12");
-    }
-
-    #[test]
-    fn an_appended_batch_binds_its_own_values() {
-        let mut a = Batch::new();
-        a.push("INSERT INTO t VALUES ($1, $2)").bind(1i64).bind(2i64);
-        let mut b = Batch::new();
-        b.push("INSERT INTO t VALUES ($1)").bind(3i64);
-        b.push("UPDATE t SET x = $1 WHERE y = $2").bind(4i64).bind(5i64);
-        a.append(b);
-        assert_eq!(
-            a.sql,
-            ["INSERT INTO t VALUES ($1, $2)", "INSERT INTO t VALUES ($3)", "UPDATE t SET x = $4 WHERE y = $5"]
-        );
-        assert_eq!(a.args.len(), 5);
     }
 }

@@ -285,8 +285,11 @@ fn rows(
     Ok((batches, numbers))
 }
 
-/// Two round trips holding the write lock: `BEGIN IMMEDIATE` with the numbers, then every
-/// create's rows with the `COMMIT`.
+/// `BEGIN IMMEDIATE` with the numbers, then each create's rows, the last with the `COMMIT`.
+/// Each create's rows go as a statement string of their own: one string for the whole group
+/// would differ with every group's size and mix, and sqlx would prepare and keep each (about six
+/// statements a create) — tens of megabytes on the writing connection, and a re-prepare for
+/// nearly every group once more than a hundred kinds had been seen.
 async fn write_sqlite(pool: &SqlitePool, creates: &[&Create]) -> Result<Vec<String>, sqlx::Error> {
     let days = days(creates);
     let mut args = sqlx::sqlite::SqliteArguments::default();
@@ -295,14 +298,14 @@ async fn write_sqlite(pool: &SqlitePool, creates: &[&Create]) -> Result<Vec<Stri
         args.add(day.clone()).map_err(sqlx::Error::Encode)?;
         args.add(*n).map_err(sqlx::Error::Encode)?;
     }
-    let (tx, taken) = pool.begin_write_with(&numbers_sql(days.len()), args).await?;
+    let (mut tx, taken) = pool.begin_write_with(&numbers_sql(days.len()), args).await?;
     let taken = taken.iter().map(sqlx::FromRow::from_row).collect::<Result<Vec<Taken>, _>>()?;
-    let (batches, numbers) = rows(creates, &days, taken)?;
-    let mut all = Batch::new();
+    let (mut batches, numbers) = rows(creates, &days, taken)?;
+    let last = batches.pop().unwrap_or_default();
     for b in batches {
-        all.append(b);
+        tx.run(b).await?;
     }
-    tx.finish(all).await?;
+    tx.finish(last).await?;
     Ok(numbers)
 }
 
