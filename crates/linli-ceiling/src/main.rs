@@ -176,7 +176,7 @@ async fn connect(url: &str, max: u32) -> Result<Db> {
         .busy_timeout(Duration::from_secs(5))
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-32768")
-        .pragma("mmap_size", "274877906944");
+        .pragma("mmap_size", "0");
     // Nor does it ping a file before each use, as linli does not: the least work for the job.
     let pool = SqlitePoolOptions::new()
         .max_connections(max)

@@ -180,11 +180,12 @@ impl Store {
             // 32 MiB of page cache per connection (the default is 2 MiB), so the indexes a large
             // import writes into stay in memory.
             .pragma("cache_size", "-32768")
-            // Reads straight from the mapped file. In WAL mode a connection drops its whole page
-            // cache whenever another one has committed, so under steady writes every transaction
-            // started cold and copied its pages in again with `pread`; mapped pages cost nothing
-            // to drop. Up to 256 GiB (the build's ceiling, `.cargo/config.toml`).
-            .pragma("mmap_size", "274877906944")
+            // Not mapped. A mapped file served reads without copying, but SQLite unmaps all of it
+            // whenever a reader finds another connection has committed, and every page is faulted
+            // in again: under a mix of reads and writes on the 29 GB city file a quarter of the
+            // server's time went to unmapping and faulting, and the mix ran at half the rate
+            // (docs/PERFORMANCE.md, sixth round).
+            .pragma("mmap_size", "0")
             // Checkpoints run beside the writers, not inside a commit (`checkpoint.rs`).
             .pragma("wal_autocheckpoint", "0")
             // A log that grew under a burst of writes is cut back when it starts again.
