@@ -175,7 +175,7 @@ async fn connect(url: &str, max: u32) -> Result<Db> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
         .pragma("temp_store", "memory")
-        .pragma("cache_size", "-32768")
+        .pragma("cache_size", "-8192")
         .pragma("mmap_size", "0");
     // Nor does it ping a file before each use, as linli does not: the least work for the job.
     let pool = SqlitePoolOptions::new()

@@ -177,9 +177,10 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .pragma("temp_store", "memory")
-            // 32 MiB of page cache per connection (the default is 2 MiB), so the indexes a large
-            // import writes into stay in memory.
-            .pragma("cache_size", "-32768")
+            // 8 MiB of page cache per reading connection (the default is 2 MiB): a reader's cache
+            // is emptied whenever another connection commits, so more buys little and costs
+            // memory per connection. The writing connection keeps 32 MiB (`tx.rs`).
+            .pragma("cache_size", "-8192")
             // Not mapped. A mapped file served reads without copying, but SQLite unmaps all of it
             // whenever a reader finds another connection has committed, and every page is faulted
             // in again: under a mix of reads and writes on the 29 GB city file a quarter of the

@@ -231,9 +231,9 @@ impl Writer {
                     .test_before_acquire(false)
                     .idle_timeout(None)
                     .max_lifetime(None)
-                    // Not mapped: its pages stay in its own warm cache, and a mapped file would
-                    // count every page a bulk write reads in the process's resident memory.
-                    .connect_lazy_with((*options).clone().pragma("mmap_size", "0")),
+                    // 32 MiB of pages, kept warm: no other connection commits, so nothing empties
+                    // them, and the indexes a large import writes into stay in memory.
+                    .connect_lazy_with((*options).clone().pragma("cache_size", "-32768")),
                 stores: Default::default(),
             }),
         };
