@@ -93,7 +93,7 @@ impl SessionCache {
         seen.insert(session.token_hash.clone(), cached);
     }
 
-    fn changed(&self) {
+    pub(crate) fn changed(&self) {
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.seen.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
@@ -191,12 +191,6 @@ impl Store {
         let user = User::try_from(r.user)?;
         self.sessions.put(epoch, &session, &user);
         Ok(Some((session, user)))
-    }
-
-    /// To be called after a committed change to accounts or sessions: no request is answered
-    /// from what was cached before it.
-    pub(crate) fn sessions_changed(&self) {
-        self.sessions.changed();
     }
 
     /// Taken before a change to accounts or sessions: empties the cache when dropped — after

@@ -213,7 +213,7 @@ impl Store {
                    AND (failed_logins <> 0 OR locked_until IS NOT NULL)";
         let done = exec_db!(self, |pool| sqlx::query(sql).bind(id).execute(pool).await)?;
         if done > 0 {
-            self.sessions_changed();
+            self.sessions.changed();
         }
         Ok(())
     }

@@ -68,20 +68,6 @@ impl Acting<'_> {
             ])));
         }
         let content_type = sniff(bytes).ok_or_else(|| Invalid::one("file", "attach_type"))?;
-        let too_many = || {
-            StoreError::Invalid(Invalid(vec![
-                linli_domain::FieldError::new("file", "attach_too_many").with("max", MAX_ATTACHMENTS),
-            ]))
-        };
-        let count: i64 = on_db!(self.store, |pool| sqlx::query_scalar(
-            "SELECT count(*) FROM work_item_attachment WHERE work_item_id = $1"
-        )
-        .bind(request)
-        .fetch_one(pool)
-        .await)?;
-        if count >= MAX_ATTACHMENTS {
-            return Err(too_many());
-        }
         let id = Uuid::now_v7();
         let name = clean_name(name);
         let sha = hex::encode(Sha256::digest(bytes));
@@ -93,8 +79,8 @@ impl Acting<'_> {
             json!({ "number": work.number, "file": name, "bytes": bytes.len(), "sha256": sha }),
         );
         let done = audited!(self, &entry, |tx| {
-            // The count above is checked again under the request's row lock (PostgreSQL; SQLite's
-            // write lock serialises anyway), so two uploads at once cannot both pass it.
+            // The limit is checked under the request's row lock (PostgreSQL; SQLite's write lock
+            // serialises anyway), so two uploads at once cannot both pass it.
             sqlx::query("UPDATE work_item SET version = version WHERE id = $1").bind(request).execute(&mut *tx).await?;
             let added = sqlx::query(
                 "INSERT INTO work_item_attachment (id, community_code, work_item_id, name, content_type, size, sha256, data, uploaded_by, at) \
@@ -120,7 +106,9 @@ impl Acting<'_> {
             }
         });
         match done {
-            Err(sqlx::Error::RowNotFound) => Err(too_many()),
+            Err(sqlx::Error::RowNotFound) => Err(StoreError::Invalid(Invalid(vec![
+                linli_domain::FieldError::new("file", "attach_too_many").with("max", MAX_ATTACHMENTS),
+            ]))),
             other => Ok(other.map(|()| id)?),
         }
     }

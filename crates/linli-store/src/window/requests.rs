@@ -288,6 +288,7 @@ impl Acting<'_> {
             _ => "create_submitted",
         };
         let day = now().to_offset(linli_domain::workflow::CHINA).date();
+        let has_phone = !phone.is_empty();
         // What the rows need, owned: they are made by the task writing the group this create
         // joins (`group_commit.rs`), once it has the number.
         let (actor, state_owned, f) = (self.actor.clone(), state.to_owned(), f.clone());
@@ -330,8 +331,7 @@ impl Acting<'_> {
             .bind(&values)
             .bind(&missing)
             .bind(token_row.as_deref());
-            let phone = f.applicant_phone.as_ref().map_or("", |p| p.as_str());
-            if let Some(body) = notice(outbox_kind, &number, &item_name, &missing_names).filter(|_| !phone.is_empty()) {
+            if let Some(body) = notice(outbox_kind, &number, &item_name, &missing_names).filter(|_| has_phone) {
                 push_outbox(&mut b, &code, id, &phone_enc, &body);
             }
             let mut entry = entry.clone();
